@@ -1,0 +1,4 @@
+import { Command } from 'commander';
+export function fsCommand(): Command {
+  return new Command('fs');
+}

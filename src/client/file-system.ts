@@ -1,0 +1,153 @@
+// The file system API of strata's own tools: paths in, FileInfo out, errors
+// as StrataError. Metadata goes to the master (master-client.ts); file data
+// goes straight to the under store the master names for the path (DESIGN.md,
+// "Data path"): write the data, then commit size and fingerprint.
+
+import type { Readable } from 'node:stream';
+import type { FileInfo, MountInfo } from '../common/api';
+import { ErrorCode, StrataError } from '../common/errors';
+import { parseUfsUri, openUnderStore } from '../ufs/registry';
+import type { UnderStore } from '../ufs/under-store';
+import { MasterClient, MasterClientOptions } from './master-client';
+
+export interface Owner {
+  uid: number;
+  gid: number;
+}
+
+export function currentOwner(): Owner {
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+}
+
+export class StrataFileSystem {
+  readonly master: MasterClient;
+  private mountTable: MountInfo[] | null = null;
+  private readonly stores = new Map<string, Promise<UnderStore>>();
+
+  constructor(masters: string[], options: MasterClientOptions = {}, readonly owner: Owner = currentOwner()) {
+    this.master = new MasterClient(masters, options);
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    return (await this.master.call<{ info: FileInfo }>('getStatus', { path })).info;
+  }
+
+  list(path: string, pageSize?: number): AsyncGenerator<FileInfo> {
+    return this.master.list(path, pageSize);
+  }
+
+  async mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<FileInfo> {
+    const reply = await this.master.call<{ info: FileInfo }>('createDirectory', {
+      path,
+      mode: options.mode ?? 0o755,
+      recursive: options.recursive ?? false,
+      ...this.owner,
+    });
+    return reply.info;
+  }
+
+  async createFile(path: string, options: { overwrite?: boolean; mode?: number; recursive?: boolean } = {}): Promise<FileInfo> {
+    const reply = await this.master.call<{ info: FileInfo }>('createFile', {
+      path,
+      mode: options.mode ?? 0o644,
+      overwrite: options.overwrite ?? false,
+      recursive: options.recursive ?? false,
+      ...this.owner,
+    });
+    return reply.info;
+  }
+
+  async completeFile(info: FileInfo, size: number, fingerprint: string, mtimeMs: number): Promise<FileInfo> {
+    const reply = await this.master.call<{ info: FileInfo }>('completeFile', { path: info.path, id: info.id, size, fingerprint, mtimeMs });
+    return reply.info;
+  }
+
+  /** Creates (or replaces) a file with the given content: CreateFile, write data, CompleteFile. */
+  async writeFile(path: string, data: Buffer | Readable, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
+    const info = await this.createFile(path, options);
+    const { store, relPath } = await this.storeFor(info);
+    const status = await store.writeFile(relPath, data, info.mode);
+    return this.completeFile(info, status.size, status.fingerprint, status.mtimeMs);
+  }
+
+  /** Uploads a local file, as `strata fs put` does. */
+  async putFile(localFile: string, path: string, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
+    const info = await this.createFile(path, options);
+    const { store, relPath } = await this.storeFor(info);
+    const status = await store.putFile(relPath, localFile, info.mode);
+    return this.completeFile(info, status.size, status.fingerprint, status.mtimeMs);
+  }
+
+  /** The content of a file as a stream, read from its under store. */
+  async openRead(path: string): Promise<Readable> {
+    const info = await this.stat(path);
+    if (info.type === 'DIRECTORY') throw new StrataError(ErrorCode.IS_DIRECTORY, `${path}: Is a directory`);
+    if (info.type !== 'FILE') throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${path}: not a regular file`);
+    const { store, relPath } = await this.storeFor(info);
+    return store.openReadStream(relPath);
+  }
+
+  async delete(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    await this.master.call('delete', { path, recursive: options.recursive ?? false });
+  }
+
+  async rename(src: string, dst: string): Promise<void> {
+    await this.master.call('rename', { src, dst });
+  }
+
+  async setAttribute(path: string, attrs: { mode?: number; uid?: number; gid?: number; mtimeMs?: number; atimeMs?: number; size?: number }): Promise<FileInfo> {
+    return (await this.master.call<{ info: FileInfo }>('setAttribute', { path, ...attrs })).info;
+  }
+
+  async symlink(path: string, target: string): Promise<FileInfo> {
+    return (await this.master.call<{ info: FileInfo }>('createSymlink', { path, target, ...this.owner })).info;
+  }
+
+  async mounts(): Promise<MountInfo[]> {
+    return (await this.master.call<{ mounts: MountInfo[] }>('getMountTable', {})).mounts;
+  }
+
+  /** Every entry below path (not path itself), depth first. */
+  async *walk(path: string): AsyncGenerator<FileInfo> {
+    for await (const entry of this.list(path)) {
+      yield entry;
+      if (entry.type === 'DIRECTORY') yield* this.walk(entry.path);
+    }
+  }
+
+  /**
+   * The under store that holds a file, opened with its mount's options. The
+   * mount table is fetched once; the store's root is its mount's URI.
+   */
+  async storeFor(info: FileInfo): Promise<{ store: UnderStore; relPath: string }> {
+    if (this.mountTable === null) this.mountTable = await this.mounts();
+    let best: MountInfo | null = null;
+    for (const m of this.mountTable) {
+      if ((info.ufsUri === m.ufsUri || info.ufsUri.startsWith(m.ufsUri.endsWith('/') ? m.ufsUri : m.ufsUri + '/')) && (best === null || m.ufsUri.length > best.ufsUri.length)) {
+        best = m;
+      }
+    }
+    if (best === null) throw new StrataError(ErrorCode.INTERNAL, `${info.path}: no mount holds ${info.ufsUri}`);
+    const mount = best;
+    let store = this.stores.get(mount.ufsUri);
+    if (store === undefined) {
+      parseUfsUri(mount.ufsUri);
+      store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
+      this.stores.set(mount.ufsUri, store);
+    }
+    const relPath = info.ufsUri.slice(mount.ufsUri.length).replace(/^\/+/, '');
+    return { store: await store, relPath };
+  }
+
+  async close(): Promise<void> {
+    this.master.close();
+    for (const store of this.stores.values()) {
+      try {
+        await (await store).close();
+      } catch {
+        // nothing to close
+      }
+    }
+    this.stores.clear();
+  }
+}

@@ -1,0 +1,46 @@
+// Original file: proto/master.proto
+
+import type { GetStatusRequest as _strata_master_GetStatusRequest, GetStatusRequest__Output as _strata_master_GetStatusRequest__Output } from '../../strata/master/GetStatusRequest';
+import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusRequest__Output as _strata_master_ListStatusRequest__Output } from '../../strata/master/ListStatusRequest';
+import type { CreateFileRequest as _strata_master_CreateFileRequest, CreateFileRequest__Output as _strata_master_CreateFileRequest__Output } from '../../strata/master/CreateFileRequest';
+import type { CompleteFileRequest as _strata_master_CompleteFileRequest, CompleteFileRequest__Output as _strata_master_CompleteFileRequest__Output } from '../../strata/master/CompleteFileRequest';
+import type { CreateDirectoryRequest as _strata_master_CreateDirectoryRequest, CreateDirectoryRequest__Output as _strata_master_CreateDirectoryRequest__Output } from '../../strata/master/CreateDirectoryRequest';
+import type { DeleteRequest as _strata_master_DeleteRequest, DeleteRequest__Output as _strata_master_DeleteRequest__Output } from '../../strata/master/DeleteRequest';
+import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from '../../strata/master/RenameRequest';
+import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttributeRequest__Output as _strata_master_SetAttributeRequest__Output } from '../../strata/master/SetAttributeRequest';
+import type { CreateSymlinkRequest as _strata_master_CreateSymlinkRequest, CreateSymlinkRequest__Output as _strata_master_CreateSymlinkRequest__Output } from '../../strata/master/CreateSymlinkRequest';
+import type { GetMountTableRequest as _strata_master_GetMountTableRequest, GetMountTableRequest__Output as _strata_master_GetMountTableRequest__Output } from '../../strata/master/GetMountTableRequest';
+import type { GetMasterInfoRequest as _strata_master_GetMasterInfoRequest, GetMasterInfoRequest__Output as _strata_master_GetMasterInfoRequest__Output } from '../../strata/master/GetMasterInfoRequest';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Call {
+  'callId'?: (number | string | Long);
+  'getStatus'?: (_strata_master_GetStatusRequest | null);
+  'listStatus'?: (_strata_master_ListStatusRequest | null);
+  'createFile'?: (_strata_master_CreateFileRequest | null);
+  'completeFile'?: (_strata_master_CompleteFileRequest | null);
+  'createDirectory'?: (_strata_master_CreateDirectoryRequest | null);
+  'delete'?: (_strata_master_DeleteRequest | null);
+  'rename'?: (_strata_master_RenameRequest | null);
+  'setAttribute'?: (_strata_master_SetAttributeRequest | null);
+  'createSymlink'?: (_strata_master_CreateSymlinkRequest | null);
+  'getMountTable'?: (_strata_master_GetMountTableRequest | null);
+  'getMasterInfo'?: (_strata_master_GetMasterInfoRequest | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+}
+
+export interface Call__Output {
+  'callId': (number);
+  'getStatus'?: (_strata_master_GetStatusRequest__Output | null);
+  'listStatus'?: (_strata_master_ListStatusRequest__Output | null);
+  'createFile'?: (_strata_master_CreateFileRequest__Output | null);
+  'completeFile'?: (_strata_master_CompleteFileRequest__Output | null);
+  'createDirectory'?: (_strata_master_CreateDirectoryRequest__Output | null);
+  'delete'?: (_strata_master_DeleteRequest__Output | null);
+  'rename'?: (_strata_master_RenameRequest__Output | null);
+  'setAttribute'?: (_strata_master_SetAttributeRequest__Output | null);
+  'createSymlink'?: (_strata_master_CreateSymlinkRequest__Output | null);
+  'getMountTable'?: (_strata_master_GetMountTableRequest__Output | null);
+  'getMasterInfo'?: (_strata_master_GetMasterInfoRequest__Output | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+}

@@ -1,0 +1,173 @@
+// Original file: proto/master.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CallBatch as _strata_master_CallBatch, CallBatch__Output as _strata_master_CallBatch__Output } from '../../strata/master/CallBatch';
+import type { CompleteFileRequest as _strata_master_CompleteFileRequest, CompleteFileRequest__Output as _strata_master_CompleteFileRequest__Output } from '../../strata/master/CompleteFileRequest';
+import type { CompleteFileResponse as _strata_master_CompleteFileResponse, CompleteFileResponse__Output as _strata_master_CompleteFileResponse__Output } from '../../strata/master/CompleteFileResponse';
+import type { CreateDirectoryRequest as _strata_master_CreateDirectoryRequest, CreateDirectoryRequest__Output as _strata_master_CreateDirectoryRequest__Output } from '../../strata/master/CreateDirectoryRequest';
+import type { CreateDirectoryResponse as _strata_master_CreateDirectoryResponse, CreateDirectoryResponse__Output as _strata_master_CreateDirectoryResponse__Output } from '../../strata/master/CreateDirectoryResponse';
+import type { CreateFileRequest as _strata_master_CreateFileRequest, CreateFileRequest__Output as _strata_master_CreateFileRequest__Output } from '../../strata/master/CreateFileRequest';
+import type { CreateFileResponse as _strata_master_CreateFileResponse, CreateFileResponse__Output as _strata_master_CreateFileResponse__Output } from '../../strata/master/CreateFileResponse';
+import type { CreateSymlinkRequest as _strata_master_CreateSymlinkRequest, CreateSymlinkRequest__Output as _strata_master_CreateSymlinkRequest__Output } from '../../strata/master/CreateSymlinkRequest';
+import type { CreateSymlinkResponse as _strata_master_CreateSymlinkResponse, CreateSymlinkResponse__Output as _strata_master_CreateSymlinkResponse__Output } from '../../strata/master/CreateSymlinkResponse';
+import type { DeleteRequest as _strata_master_DeleteRequest, DeleteRequest__Output as _strata_master_DeleteRequest__Output } from '../../strata/master/DeleteRequest';
+import type { DeleteResponse as _strata_master_DeleteResponse, DeleteResponse__Output as _strata_master_DeleteResponse__Output } from '../../strata/master/DeleteResponse';
+import type { GetMasterInfoRequest as _strata_master_GetMasterInfoRequest, GetMasterInfoRequest__Output as _strata_master_GetMasterInfoRequest__Output } from '../../strata/master/GetMasterInfoRequest';
+import type { GetMountTableRequest as _strata_master_GetMountTableRequest, GetMountTableRequest__Output as _strata_master_GetMountTableRequest__Output } from '../../strata/master/GetMountTableRequest';
+import type { GetMountTableResponse as _strata_master_GetMountTableResponse, GetMountTableResponse__Output as _strata_master_GetMountTableResponse__Output } from '../../strata/master/GetMountTableResponse';
+import type { GetStatusRequest as _strata_master_GetStatusRequest, GetStatusRequest__Output as _strata_master_GetStatusRequest__Output } from '../../strata/master/GetStatusRequest';
+import type { GetStatusResponse as _strata_master_GetStatusResponse, GetStatusResponse__Output as _strata_master_GetStatusResponse__Output } from '../../strata/master/GetStatusResponse';
+import type { ListStatusPage as _strata_master_ListStatusPage, ListStatusPage__Output as _strata_master_ListStatusPage__Output } from '../../strata/master/ListStatusPage';
+import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusRequest__Output as _strata_master_ListStatusRequest__Output } from '../../strata/master/ListStatusRequest';
+import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from '../../strata/master/MasterInfo';
+import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from '../../strata/master/RenameRequest';
+import type { RenameResponse as _strata_master_RenameResponse, RenameResponse__Output as _strata_master_RenameResponse__Output } from '../../strata/master/RenameResponse';
+import type { ReplyBatch as _strata_master_ReplyBatch, ReplyBatch__Output as _strata_master_ReplyBatch__Output } from '../../strata/master/ReplyBatch';
+import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttributeRequest__Output as _strata_master_SetAttributeRequest__Output } from '../../strata/master/SetAttributeRequest';
+import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from '../../strata/master/SetAttributeResponse';
+
+export interface FileSystemMasterClient extends grpc.Client {
+  CompleteFile(argument: _strata_master_CompleteFileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  CompleteFile(argument: _strata_master_CompleteFileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  CompleteFile(argument: _strata_master_CompleteFileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  CompleteFile(argument: _strata_master_CompleteFileRequest, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  completeFile(argument: _strata_master_CompleteFileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  completeFile(argument: _strata_master_CompleteFileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  completeFile(argument: _strata_master_CompleteFileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  completeFile(argument: _strata_master_CompleteFileRequest, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
+  
+  CreateDirectory(argument: _strata_master_CreateDirectoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  CreateDirectory(argument: _strata_master_CreateDirectoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  CreateDirectory(argument: _strata_master_CreateDirectoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  CreateDirectory(argument: _strata_master_CreateDirectoryRequest, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  createDirectory(argument: _strata_master_CreateDirectoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  createDirectory(argument: _strata_master_CreateDirectoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  createDirectory(argument: _strata_master_CreateDirectoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  createDirectory(argument: _strata_master_CreateDirectoryRequest, callback: grpc.requestCallback<_strata_master_CreateDirectoryResponse__Output>): grpc.ClientUnaryCall;
+  
+  CreateFile(argument: _strata_master_CreateFileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  CreateFile(argument: _strata_master_CreateFileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  CreateFile(argument: _strata_master_CreateFileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  CreateFile(argument: _strata_master_CreateFileRequest, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  createFile(argument: _strata_master_CreateFileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  createFile(argument: _strata_master_CreateFileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  createFile(argument: _strata_master_CreateFileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  createFile(argument: _strata_master_CreateFileRequest, callback: grpc.requestCallback<_strata_master_CreateFileResponse__Output>): grpc.ClientUnaryCall;
+  
+  CreateSymlink(argument: _strata_master_CreateSymlinkRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  CreateSymlink(argument: _strata_master_CreateSymlinkRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  CreateSymlink(argument: _strata_master_CreateSymlinkRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  CreateSymlink(argument: _strata_master_CreateSymlinkRequest, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  createSymlink(argument: _strata_master_CreateSymlinkRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  createSymlink(argument: _strata_master_CreateSymlinkRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  createSymlink(argument: _strata_master_CreateSymlinkRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  createSymlink(argument: _strata_master_CreateSymlinkRequest, callback: grpc.requestCallback<_strata_master_CreateSymlinkResponse__Output>): grpc.ClientUnaryCall;
+  
+  Delete(argument: _strata_master_DeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  Delete(argument: _strata_master_DeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  Delete(argument: _strata_master_DeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  Delete(argument: _strata_master_DeleteRequest, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  delete(argument: _strata_master_DeleteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  delete(argument: _strata_master_DeleteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  delete(argument: _strata_master_DeleteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  delete(argument: _strata_master_DeleteRequest, callback: grpc.requestCallback<_strata_master_DeleteResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetMasterInfo(argument: _strata_master_GetMasterInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  GetMasterInfo(argument: _strata_master_GetMasterInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  GetMasterInfo(argument: _strata_master_GetMasterInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  GetMasterInfo(argument: _strata_master_GetMasterInfoRequest, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  getMasterInfo(argument: _strata_master_GetMasterInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  getMasterInfo(argument: _strata_master_GetMasterInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  getMasterInfo(argument: _strata_master_GetMasterInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  getMasterInfo(argument: _strata_master_GetMasterInfoRequest, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  
+  GetMountTable(argument: _strata_master_GetMountTableRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  GetMountTable(argument: _strata_master_GetMountTableRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  GetMountTable(argument: _strata_master_GetMountTableRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  GetMountTable(argument: _strata_master_GetMountTableRequest, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  getMountTable(argument: _strata_master_GetMountTableRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  getMountTable(argument: _strata_master_GetMountTableRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  getMountTable(argument: _strata_master_GetMountTableRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  getMountTable(argument: _strata_master_GetMountTableRequest, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetStatus(argument: _strata_master_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _strata_master_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _strata_master_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  GetStatus(argument: _strata_master_GetStatusRequest, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _strata_master_GetStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _strata_master_GetStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _strata_master_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  getStatus(argument: _strata_master_GetStatusRequest, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
+  
+  ListStatus(argument: _strata_master_ListStatusRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
+  ListStatus(argument: _strata_master_ListStatusRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
+  listStatus(argument: _strata_master_ListStatusRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
+  listStatus(argument: _strata_master_ListStatusRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
+  
+  Rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  Rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  Rename(argument: _strata_master_RenameRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  Rename(argument: _strata_master_RenameRequest, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  rename(argument: _strata_master_RenameRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  rename(argument: _strata_master_RenameRequest, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
+  
+  Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_strata_master_CallBatch, _strata_master_ReplyBatch__Output>;
+  Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_strata_master_CallBatch, _strata_master_ReplyBatch__Output>;
+  session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_strata_master_CallBatch, _strata_master_ReplyBatch__Output>;
+  session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_strata_master_CallBatch, _strata_master_ReplyBatch__Output>;
+  
+  SetAttribute(argument: _strata_master_SetAttributeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  SetAttribute(argument: _strata_master_SetAttributeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  SetAttribute(argument: _strata_master_SetAttributeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  SetAttribute(argument: _strata_master_SetAttributeRequest, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  setAttribute(argument: _strata_master_SetAttributeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  setAttribute(argument: _strata_master_SetAttributeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  setAttribute(argument: _strata_master_SetAttributeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  setAttribute(argument: _strata_master_SetAttributeRequest, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  
+}
+
+export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementation {
+  CompleteFile: grpc.handleUnaryCall<_strata_master_CompleteFileRequest__Output, _strata_master_CompleteFileResponse>;
+  
+  CreateDirectory: grpc.handleUnaryCall<_strata_master_CreateDirectoryRequest__Output, _strata_master_CreateDirectoryResponse>;
+  
+  CreateFile: grpc.handleUnaryCall<_strata_master_CreateFileRequest__Output, _strata_master_CreateFileResponse>;
+  
+  CreateSymlink: grpc.handleUnaryCall<_strata_master_CreateSymlinkRequest__Output, _strata_master_CreateSymlinkResponse>;
+  
+  Delete: grpc.handleUnaryCall<_strata_master_DeleteRequest__Output, _strata_master_DeleteResponse>;
+  
+  GetMasterInfo: grpc.handleUnaryCall<_strata_master_GetMasterInfoRequest__Output, _strata_master_MasterInfo>;
+  
+  GetMountTable: grpc.handleUnaryCall<_strata_master_GetMountTableRequest__Output, _strata_master_GetMountTableResponse>;
+  
+  GetStatus: grpc.handleUnaryCall<_strata_master_GetStatusRequest__Output, _strata_master_GetStatusResponse>;
+  
+  ListStatus: grpc.handleServerStreamingCall<_strata_master_ListStatusRequest__Output, _strata_master_ListStatusPage>;
+  
+  Rename: grpc.handleUnaryCall<_strata_master_RenameRequest__Output, _strata_master_RenameResponse>;
+  
+  Session: grpc.handleBidiStreamingCall<_strata_master_CallBatch__Output, _strata_master_ReplyBatch>;
+  
+  SetAttribute: grpc.handleUnaryCall<_strata_master_SetAttributeRequest__Output, _strata_master_SetAttributeResponse>;
+  
+}
+
+export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
+  CompleteFile: MethodDefinition<_strata_master_CompleteFileRequest, _strata_master_CompleteFileResponse, _strata_master_CompleteFileRequest__Output, _strata_master_CompleteFileResponse__Output>
+  CreateDirectory: MethodDefinition<_strata_master_CreateDirectoryRequest, _strata_master_CreateDirectoryResponse, _strata_master_CreateDirectoryRequest__Output, _strata_master_CreateDirectoryResponse__Output>
+  CreateFile: MethodDefinition<_strata_master_CreateFileRequest, _strata_master_CreateFileResponse, _strata_master_CreateFileRequest__Output, _strata_master_CreateFileResponse__Output>
+  CreateSymlink: MethodDefinition<_strata_master_CreateSymlinkRequest, _strata_master_CreateSymlinkResponse, _strata_master_CreateSymlinkRequest__Output, _strata_master_CreateSymlinkResponse__Output>
+  Delete: MethodDefinition<_strata_master_DeleteRequest, _strata_master_DeleteResponse, _strata_master_DeleteRequest__Output, _strata_master_DeleteResponse__Output>
+  GetMasterInfo: MethodDefinition<_strata_master_GetMasterInfoRequest, _strata_master_MasterInfo, _strata_master_GetMasterInfoRequest__Output, _strata_master_MasterInfo__Output>
+  GetMountTable: MethodDefinition<_strata_master_GetMountTableRequest, _strata_master_GetMountTableResponse, _strata_master_GetMountTableRequest__Output, _strata_master_GetMountTableResponse__Output>
+  GetStatus: MethodDefinition<_strata_master_GetStatusRequest, _strata_master_GetStatusResponse, _strata_master_GetStatusRequest__Output, _strata_master_GetStatusResponse__Output>
+  ListStatus: MethodDefinition<_strata_master_ListStatusRequest, _strata_master_ListStatusPage, _strata_master_ListStatusRequest__Output, _strata_master_ListStatusPage__Output>
+  Rename: MethodDefinition<_strata_master_RenameRequest, _strata_master_RenameResponse, _strata_master_RenameRequest__Output, _strata_master_RenameResponse__Output>
+  Session: MethodDefinition<_strata_master_CallBatch, _strata_master_ReplyBatch, _strata_master_CallBatch__Output, _strata_master_ReplyBatch__Output>
+  SetAttribute: MethodDefinition<_strata_master_SetAttributeRequest, _strata_master_SetAttributeResponse, _strata_master_SetAttributeRequest__Output, _strata_master_SetAttributeResponse__Output>
+}

@@ -1,0 +1,8 @@
+// Original file: proto/master.proto
+
+
+export interface GetMasterInfoRequest {
+}
+
+export interface GetMasterInfoRequest__Output {
+}

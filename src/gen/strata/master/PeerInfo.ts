@@ -1,0 +1,12 @@
+// Original file: proto/master.proto
+
+
+export interface PeerInfo {
+  'id'?: (string);
+  'address'?: (string);
+}
+
+export interface PeerInfo__Output {
+  'id': (string);
+  'address': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: proto/master.proto
+
+
+export interface RenameResponse {
+}
+
+export interface RenameResponse__Output {
+}

@@ -1,0 +1,49 @@
+// Original file: proto/master.proto
+
+import type { CallError as _strata_master_CallError, CallError__Output as _strata_master_CallError__Output } from '../../strata/master/CallError';
+import type { GetStatusResponse as _strata_master_GetStatusResponse, GetStatusResponse__Output as _strata_master_GetStatusResponse__Output } from '../../strata/master/GetStatusResponse';
+import type { ListStatusPage as _strata_master_ListStatusPage, ListStatusPage__Output as _strata_master_ListStatusPage__Output } from '../../strata/master/ListStatusPage';
+import type { CreateFileResponse as _strata_master_CreateFileResponse, CreateFileResponse__Output as _strata_master_CreateFileResponse__Output } from '../../strata/master/CreateFileResponse';
+import type { CompleteFileResponse as _strata_master_CompleteFileResponse, CompleteFileResponse__Output as _strata_master_CompleteFileResponse__Output } from '../../strata/master/CompleteFileResponse';
+import type { CreateDirectoryResponse as _strata_master_CreateDirectoryResponse, CreateDirectoryResponse__Output as _strata_master_CreateDirectoryResponse__Output } from '../../strata/master/CreateDirectoryResponse';
+import type { DeleteResponse as _strata_master_DeleteResponse, DeleteResponse__Output as _strata_master_DeleteResponse__Output } from '../../strata/master/DeleteResponse';
+import type { RenameResponse as _strata_master_RenameResponse, RenameResponse__Output as _strata_master_RenameResponse__Output } from '../../strata/master/RenameResponse';
+import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from '../../strata/master/SetAttributeResponse';
+import type { CreateSymlinkResponse as _strata_master_CreateSymlinkResponse, CreateSymlinkResponse__Output as _strata_master_CreateSymlinkResponse__Output } from '../../strata/master/CreateSymlinkResponse';
+import type { GetMountTableResponse as _strata_master_GetMountTableResponse, GetMountTableResponse__Output as _strata_master_GetMountTableResponse__Output } from '../../strata/master/GetMountTableResponse';
+import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from '../../strata/master/MasterInfo';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Reply {
+  'callId'?: (number | string | Long);
+  'error'?: (_strata_master_CallError | null);
+  'getStatus'?: (_strata_master_GetStatusResponse | null);
+  'listStatus'?: (_strata_master_ListStatusPage | null);
+  'createFile'?: (_strata_master_CreateFileResponse | null);
+  'completeFile'?: (_strata_master_CompleteFileResponse | null);
+  'createDirectory'?: (_strata_master_CreateDirectoryResponse | null);
+  'delete'?: (_strata_master_DeleteResponse | null);
+  'rename'?: (_strata_master_RenameResponse | null);
+  'setAttribute'?: (_strata_master_SetAttributeResponse | null);
+  'createSymlink'?: (_strata_master_CreateSymlinkResponse | null);
+  'getMountTable'?: (_strata_master_GetMountTableResponse | null);
+  'getMasterInfo'?: (_strata_master_MasterInfo | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+}
+
+export interface Reply__Output {
+  'callId': (number);
+  'error': (_strata_master_CallError__Output | null);
+  'getStatus'?: (_strata_master_GetStatusResponse__Output | null);
+  'listStatus'?: (_strata_master_ListStatusPage__Output | null);
+  'createFile'?: (_strata_master_CreateFileResponse__Output | null);
+  'completeFile'?: (_strata_master_CompleteFileResponse__Output | null);
+  'createDirectory'?: (_strata_master_CreateDirectoryResponse__Output | null);
+  'delete'?: (_strata_master_DeleteResponse__Output | null);
+  'rename'?: (_strata_master_RenameResponse__Output | null);
+  'setAttribute'?: (_strata_master_SetAttributeResponse__Output | null);
+  'createSymlink'?: (_strata_master_CreateSymlinkResponse__Output | null);
+  'getMountTable'?: (_strata_master_GetMountTableResponse__Output | null);
+  'getMasterInfo'?: (_strata_master_MasterInfo__Output | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+}

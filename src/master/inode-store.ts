@@ -1,0 +1,229 @@
+// The tiered inode store: a bounded in-memory cache of hot inodes and edges
+// over RocksDB (rocks-store.ts). Memory is capped by entry counts from the
+// configuration, never by the size of the namespace.
+//
+// Only the state machine writes, and it writes through: staged changes go to
+// an overlay at once (so later entries of the same batch, and readers, see
+// them), then to RocksDB as one batch; when RocksDB has them, they move from
+// the overlay into the cache. A read that went to RocksDB fills the cache only
+// if no write touched its key while it was in flight, so a slow read never
+// puts a stale value in the cache.
+//
+// Objects handed out are shared with the cache: callers must not mutate them.
+
+import { Inode, decodeInode, encodeInode } from './inode';
+import { RocksStore, WriteOp, edgeKey, edgeNameOf, edgeRange, inodeKey, readU64, u64 } from './rocks-store';
+
+export interface InodeStoreOptions {
+  inodeCacheEntries?: number;
+  edgeCacheEntries?: number;
+}
+
+/** A map that forgets its least recently used entries past a capacity. */
+export class LruCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+  }
+
+  delete(key: K): void {
+    this.map.delete(key);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+const ABSENT = 0; // an edge known not to exist (ids start at 1)
+const MAX_DIRTY_TRACKED = 100_000;
+
+/**
+ * One key space (inodes or edges) with its cache, its overlay of writes not
+ * yet in RocksDB, and the bookkeeping that keeps slow reads from filling the
+ * cache with stale values.
+ */
+class Tier<K, V> {
+  readonly cache: LruCache<K, V>;
+  readonly overlay = new Map<K, V>();
+  private generation = 0;
+  private readsInFlight = 0;
+  private minFillGeneration = 0;
+  private readonly writtenAt = new Map<K, number>();
+
+  constructor(capacity: number, private readonly load: (key: K) => Promise<V>) {
+    this.cache = new LruCache(capacity);
+  }
+
+  async get(key: K): Promise<V> {
+    const staged = this.overlay.get(key);
+    if (staged !== undefined) return staged;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const startGeneration = this.generation;
+    this.readsInFlight++;
+    let value: V;
+    try {
+      value = await this.load(key);
+    } finally {
+      this.readsInFlight--;
+    }
+    const staleRisk =
+      startGeneration < this.minFillGeneration || (this.writtenAt.get(key) ?? -1) >= startGeneration;
+    if (!staleRisk) this.cache.set(key, value);
+    if (this.readsInFlight === 0) this.writtenAt.clear();
+    // A write may have landed meanwhile: prefer what the overlay or cache says now.
+    return this.overlay.get(key) ?? this.cache.get(key) ?? value;
+  }
+
+  stage(key: K, value: V): void {
+    this.overlay.set(key, value);
+    if (this.readsInFlight > 0) {
+      if (this.writtenAt.size >= MAX_DIRTY_TRACKED) {
+        this.writtenAt.clear();
+        this.minFillGeneration = this.generation + 1;
+      }
+      this.writtenAt.set(key, this.generation);
+    }
+  }
+
+  /** The staged keys are in RocksDB now: move them into the cache. */
+  settle(keys: Iterable<K>): void {
+    for (const key of keys) {
+      const value = this.overlay.get(key);
+      if (value === undefined) continue;
+      this.overlay.delete(key);
+      this.cache.set(key, value);
+    }
+    this.generation++;
+  }
+}
+
+export interface ChildEntry {
+  name: string;
+  id: number;
+}
+
+/**
+ * Changes staged by the state machine for one RocksDB batch. Reads through
+ * the store see them as soon as they are staged.
+ */
+export class WriteSet {
+  readonly ops: WriteOp[] = [];
+  readonly inodeKeys = new Set<number>();
+  readonly edgeKeys = new Set<string>();
+  constructor(private readonly store: InodeStore) {}
+
+  putInode(inode: Inode): void {
+    this.ops.push({ kind: 'put', key: inodeKey(inode.id), value: encodeInode(inode) });
+    this.store.inodes.stage(inode.id, inode);
+    this.inodeKeys.add(inode.id);
+  }
+
+  deleteInode(id: number): void {
+    this.ops.push({ kind: 'delete', key: inodeKey(id) });
+    this.store.inodes.stage(id, null);
+    this.inodeKeys.add(id);
+  }
+
+  putEdge(parent: number, name: string, child: number): void {
+    this.ops.push({ kind: 'put', key: edgeKey(parent, name), value: u64(child) });
+    const key = edgeCacheKey(parent, name);
+    this.store.edges.stage(key, child);
+    this.edgeKeys.add(key);
+  }
+
+  deleteEdge(parent: number, name: string): void {
+    this.ops.push({ kind: 'delete', key: edgeKey(parent, name) });
+    const key = edgeCacheKey(parent, name);
+    this.store.edges.stage(key, ABSENT);
+    this.edgeKeys.add(key);
+  }
+
+  /** A raw key outside the inode and edge spaces (applied index, callers, mounts). */
+  put(key: Buffer, value: Buffer): void {
+    this.ops.push({ kind: 'put', key, value });
+  }
+
+  deleteRange(gte: Buffer, lt: Buffer): void {
+    this.ops.push({ kind: 'deleteRange', gte, lt });
+  }
+}
+
+function edgeCacheKey(parent: number, name: string): string {
+  return parent + '/' + name;
+}
+
+export class InodeStore {
+  readonly inodes: Tier<number, Inode | null>;
+  readonly edges: Tier<string, number>;
+
+  constructor(readonly rocks: RocksStore, options: InodeStoreOptions = {}) {
+    this.inodes = new Tier(options.inodeCacheEntries ?? 200_000, async (id) => {
+      const value = await rocks.get(inodeKey(id));
+      return value === null ? null : decodeInode(id, value);
+    });
+    this.edges = new Tier(options.edgeCacheEntries ?? 200_000, async (key) => {
+      const slash = key.indexOf('/');
+      const value = await rocks.get(edgeKey(Number(key.slice(0, slash)), key.slice(slash + 1)));
+      return value === null ? ABSENT : readU64(value);
+    });
+  }
+
+  getInode(id: number): Promise<Inode | null> {
+    return this.inodes.get(id);
+  }
+
+  /** The child's id, or null if the directory has no entry of that name. */
+  async getChild(parent: number, name: string): Promise<number | null> {
+    const id = await this.edges.get(edgeCacheKey(parent, name));
+    return id === ABSENT ? null : id;
+  }
+
+  /**
+   * Up to limit entries of a directory after startAfter, in name (byte) order.
+   * Reads RocksDB, which holds every acknowledged change.
+   */
+  async listChildren(parent: number, startAfter: string, limit: number): Promise<ChildEntry[]> {
+    const range = edgeRange(parent);
+    const bounds = startAfter === '' ? { gte: range.gte, lt: range.lt } : { gt: edgeKey(parent, startAfter), lt: range.lt };
+    const rows = await this.rocks.scan(bounds, limit);
+    return rows.map((row) => ({ name: edgeNameOf(row.key), id: readU64(row.value) }));
+  }
+
+  /** Whether a directory has any entry (one-key scan). */
+  async hasChildren(parent: number): Promise<boolean> {
+    return (await this.listChildren(parent, '', 1)).length > 0;
+  }
+
+  newWriteSet(): WriteSet {
+    return new WriteSet(this);
+  }
+
+  /** Writes the set to RocksDB as one atomic batch, then settles it into the cache. */
+  async commit(set: WriteSet): Promise<void> {
+    await this.rocks.write(set.ops);
+    this.inodes.settle(set.inodeKeys);
+    this.edges.settle(set.edgeKeys);
+  }
+
+  cacheStats(): { inodes: number; edges: number } {
+    return { inodes: this.inodes.cache.size, edges: this.edges.cache.size };
+  }
+}

@@ -1,0 +1,47 @@
+// Journal entries: what a mutation becomes before it is made durable and
+// applied. Every nondeterministic value (new ids, times, owners) is fixed in
+// the entry by the handler that writes it, so applying the same entries in
+// the same order gives the same state on every master and after every
+// restart. Encoded as JSON: entries are small and this keeps the journal
+// readable with a hex dump when something goes wrong.
+
+import type { Inode } from '../inode';
+import type { MountEntry } from '../mount-table';
+
+export type EntryOp =
+  | { op: 'putInode'; inode: Inode }
+  | { op: 'deleteInode'; id: number }
+  | { op: 'putEdge'; parent: number; name: string; child: number }
+  | { op: 'deleteEdge'; parent: number; name: string }
+  // The commuting update of a directory that others may change at the same
+  // time (its lock is only read-held): mtime = max(mtime, t), nlink += delta.
+  | { op: 'touchDir'; id: number; mtimeMs: number; nlinkDelta: number }
+  | { op: 'markLoaded'; id: number; fingerprint: string }
+  | { op: 'putMount'; mount: MountEntry }
+  | { op: 'deleteMount'; id: number };
+
+export interface CallerRecord {
+  clientId: string;
+  seq: number;
+  /** Every seq below this one has been answered; their replies can go. */
+  firstIncomplete: number;
+}
+
+export interface JournalEntry {
+  ops: EntryOp[];
+  /** Set on entries made by a client's mutating call: the reply is kept for retries. */
+  caller?: CallerRecord;
+  reply?: unknown;
+}
+
+export function encodeEntry(entry: JournalEntry): Buffer {
+  return Buffer.from(JSON.stringify(entry), 'utf8');
+}
+
+export function decodeEntry(payload: Buffer): JournalEntry {
+  const value: unknown = JSON.parse(payload.toString('utf8'));
+  if (typeof value !== 'object' || value === null || !Array.isArray((value as { ops?: unknown }).ops)) {
+    throw new Error('journal entry is not an object with ops');
+  }
+  return value as JournalEntry;
+}

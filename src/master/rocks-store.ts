@@ -1,0 +1,210 @@
+// RocksDB under the master: the key layout, batched reads and atomic write
+// batches. Everything lives in the default column family under one-byte key
+// prefixes, because a rocksdb-native write batch is bound to one column
+// family, and one applied journal entry (or group of entries) must be one
+// atomic batch together with the applied index.
+//
+//   I <ino:u64be>                       -> inode (inode.ts encoding)
+//   E <parent:u64be> <name:utf8>        -> <child:u64be>
+//   M <name:utf8>                       -> metadata: 'applied' (u64be), 'format' (JSON)
+//   C <clientId:utf8> 0x00 <seq:u64be>  -> reply of a mutating call (JSON), for retries
+//   T <mountId:u64be>                   -> mount table entry (JSON)
+//
+// Ids are big-endian so that scans are ordered; a directory listing is one
+// prefix scan of E<parent>, already sorted by the names' bytes.
+//
+// rocksdb-native facts this file designs around (measured here, 3.18): an
+// awaited single get costs ~45 µs but a read batch of 1,000 ~7 µs a key, so
+// concurrent gets are coalesced into one read batch per turn of the event
+// loop; `sync: true` on a write is ignored, which is fine since the journal's
+// fdatasync is what makes a change durable; a batch that is not destroyed
+// makes close() hang, so every batch is destroyed in a finally.
+
+import RocksDB from 'rocksdb-native';
+import { ErrorCode, StrataError } from '../common/errors';
+
+export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54 } as const;
+
+export function inodeKey(id: number): Buffer {
+  const key = Buffer.allocUnsafe(9);
+  key[0] = Prefix.INODE;
+  key.writeBigUInt64BE(BigInt(id), 1);
+  return key;
+}
+
+export function edgeKey(parent: number, name: string): Buffer {
+  const nameLen = Buffer.byteLength(name);
+  const key = Buffer.allocUnsafe(9 + nameLen);
+  key[0] = Prefix.EDGE;
+  key.writeBigUInt64BE(BigInt(parent), 1);
+  key.write(name, 9, 'utf8');
+  return key;
+}
+
+/** [gte, lt) bounds of all edges of one directory. */
+export function edgeRange(parent: number): { gte: Buffer; lt: Buffer } {
+  const gte = Buffer.allocUnsafe(9);
+  gte[0] = Prefix.EDGE;
+  gte.writeBigUInt64BE(BigInt(parent), 1);
+  const lt = Buffer.allocUnsafe(9);
+  lt[0] = Prefix.EDGE;
+  lt.writeBigUInt64BE(BigInt(parent) + 1n, 1);
+  return { gte, lt };
+}
+
+export function edgeNameOf(key: Buffer): string {
+  return key.toString('utf8', 9);
+}
+
+export function metaKey(name: string): Buffer {
+  return Buffer.concat([Buffer.from([Prefix.META]), Buffer.from(name, 'utf8')]);
+}
+
+export function callerKey(clientId: string, seq: number): Buffer {
+  const id = Buffer.from(clientId, 'utf8');
+  const key = Buffer.allocUnsafe(1 + id.length + 1 + 8);
+  key[0] = Prefix.CALLER;
+  id.copy(key, 1);
+  key[1 + id.length] = 0;
+  key.writeBigUInt64BE(BigInt(seq), 2 + id.length);
+  return key;
+}
+
+export function mountKey(mountId: number): Buffer {
+  const key = Buffer.allocUnsafe(9);
+  key[0] = Prefix.MOUNT;
+  key.writeBigUInt64BE(BigInt(mountId), 1);
+  return key;
+}
+
+export function u64(value: number): Buffer {
+  const buf = Buffer.allocUnsafe(8);
+  buf.writeBigUInt64BE(BigInt(value));
+  return buf;
+}
+
+export function readU64(buf: Buffer, offset = 0): number {
+  return Number(buf.readBigUInt64BE(offset));
+}
+
+export type WriteOp =
+  | { kind: 'put'; key: Buffer; value: Buffer }
+  | { kind: 'delete'; key: Buffer }
+  | { kind: 'deleteRange'; gte: Buffer; lt: Buffer };
+
+export interface RocksStoreOptions {
+  /** Memtable size; RocksDB keeps at most two, so this bounds write memory. */
+  writeBufferBytes?: number;
+}
+
+interface PendingGet {
+  key: Buffer;
+  resolve: (value: Buffer | null) => void;
+  reject: (err: unknown) => void;
+}
+
+export class RocksStore {
+  private readonly db: RocksDB;
+  private pendingGets: PendingGet[] = [];
+  private flushScheduled = false;
+  private closed = false;
+
+  constructor(readonly path: string, options: RocksStoreOptions = {}) {
+    this.db = new RocksDB(path, {
+      writeBufferSize: options.writeBufferBytes ?? 32 * 1024 * 1024,
+      maxWriteBufferNumber: 2,
+      maxBackgroundJobs: 2,
+    });
+  }
+
+  async open(): Promise<void> {
+    await this.db.ready();
+  }
+
+  /** One key; concurrent calls in one turn of the event loop share a read batch. */
+  get(key: Buffer): Promise<Buffer | null> {
+    if (this.closed) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'store is closed'));
+    return new Promise((resolve, reject) => {
+      this.pendingGets.push({ key, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushGets());
+      }
+    });
+  }
+
+  private flushGets(): void {
+    this.flushScheduled = false;
+    const gets = this.pendingGets;
+    this.pendingGets = [];
+    if (gets.length === 0) return;
+    const batch = this.db.read({ capacity: gets.length });
+    const results = gets.map((g) => batch.get(g.key));
+    batch.tryFlush();
+    Promise.allSettled(results).then((settled) => {
+      batch.destroy();
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') gets[i].resolve(s.value);
+        else gets[i].reject(s.reason);
+      });
+    }, (err: unknown) => {
+      batch.destroy();
+      for (const g of gets) g.reject(err);
+    });
+  }
+
+  /** Applies the operations as one atomic batch. */
+  async write(ops: readonly WriteOp[]): Promise<void> {
+    if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'store is closed');
+    const batch = this.db.write({ capacity: Math.max(ops.length, 1) });
+    try {
+      for (const op of ops) {
+        if (op.kind === 'put') batch.tryPut(op.key, op.value);
+        else if (op.kind === 'delete') batch.tryDelete(op.key);
+        else batch.tryDeleteRange(op.gte, op.lt);
+      }
+      await batch.flush();
+    } finally {
+      batch.destroy();
+    }
+  }
+
+  /** Keys and values in [gte, lt) (or (gt, lt)), in key order, at most limit. */
+  async scan(range: { gte?: Buffer; gt?: Buffer; lt: Buffer }, limit: number): Promise<Array<{ key: Buffer; value: Buffer }>> {
+    const out: Array<{ key: Buffer; value: Buffer }> = [];
+    for await (const entry of this.db.iterator({ ...range, limit })) {
+      out.push({ key: entry.key, value: entry.value });
+    }
+    return out;
+  }
+
+  /** The last entry in [gte, lt), or null. */
+  async last(range: { gte: Buffer; lt: Buffer }): Promise<{ key: Buffer; value: Buffer } | null> {
+    for await (const entry of this.db.iterator({ ...range, reverse: true, limit: 1 })) {
+      return { key: entry.key, value: entry.value };
+    }
+    return null;
+  }
+
+  /** Iterates a range without limit (snapshots, recursive walks). */
+  iterate(range: { gte?: Buffer; gt?: Buffer; lt: Buffer }): AsyncIterable<{ key: Buffer; value: Buffer }> {
+    return this.db.iterator(range);
+  }
+
+  /** Flushes the memtables to SST files, so the journal before this point can go. */
+  async flushMemtables(): Promise<void> {
+    await this.db.flush();
+  }
+
+  async property(name: string): Promise<string> {
+    return String(await this.db.getProperty(name));
+  }
+
+  /** Safe to call twice. Pending reads are answered first. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.flushGets();
+    await this.db.close();
+  }
+}

@@ -1,0 +1,172 @@
+// The gRPC face of the master: the unary methods and the Session stream,
+// both dispatched to the same FileSystemMaster handlers. Errors cross the
+// wire as a gRPC status plus the strata code in trailing metadata (unary) or
+// as a CallError (Session); src/client maps them back.
+
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { Call, CallBatch, MasterInfo, ReplyInput } from '../common/api';
+import { MASTER_PROTO, PROTO_OPTIONS } from '../common/api';
+import { ErrorCode, StrataError, toStrataError } from '../common/errors';
+import type { ProtoGrpcType } from '../gen/master';
+import type { FileSystemMaster } from './file-system-master';
+import { NeedsLoad } from './inode-tree';
+
+/** code -> gRPC status, used on the server; the client maps back with the metadata. */
+export const GRPC_STATUS: Record<ErrorCode, grpc.status> = {
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  EXISTS: grpc.status.ALREADY_EXISTS,
+  NOT_EMPTY: grpc.status.FAILED_PRECONDITION,
+  NOT_DIRECTORY: grpc.status.FAILED_PRECONDITION,
+  IS_DIRECTORY: grpc.status.FAILED_PRECONDITION,
+  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
+  NOT_PERMITTED: grpc.status.PERMISSION_DENIED,
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  NAME_TOO_LONG: grpc.status.INVALID_ARGUMENT,
+  CROSS_DEVICE: grpc.status.FAILED_PRECONDITION,
+  READ_ONLY: grpc.status.FAILED_PRECONDITION,
+  NOT_LEADER: grpc.status.UNAVAILABLE,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  CLOSED: grpc.status.UNAVAILABLE,
+  IO: grpc.status.INTERNAL,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+export const CODE_METADATA_KEY = 'strata-code';
+export const LEADER_METADATA_KEY = 'strata-leader';
+
+export function loadMasterProto(): ProtoGrpcType {
+  const definition = protoLoader.loadSync(MASTER_PROTO, PROTO_OPTIONS);
+  return grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
+}
+
+type Handler = (request: never) => Promise<unknown> | unknown;
+
+export interface MasterInfoSource {
+  info(): MasterInfo;
+}
+
+/** The handler of each call, by the name of its oneof field in Call. */
+function handlersOf(fs: FileSystemMaster, info: MasterInfoSource): Record<NonNullable<Call['op']>, Handler> {
+  return {
+    getStatus: async (req: { path: string }) => ({ info: await fs.getStatus(req.path) }),
+    listStatus: (req: { path: string; startAfter: string; limit: number }) => fs.listStatus(req.path, req.startAfter, req.limit),
+    createFile: (req: Parameters<FileSystemMaster['createFile']>[0]) => fs.createFile(req),
+    completeFile: (req: Parameters<FileSystemMaster['completeFile']>[0]) => fs.completeFile(req),
+    createDirectory: (req: Parameters<FileSystemMaster['createDirectory']>[0]) => fs.createDirectory(req),
+    delete: (req: Parameters<FileSystemMaster['delete']>[0]) => fs.delete(req),
+    rename: (req: Parameters<FileSystemMaster['rename']>[0]) => fs.rename(req),
+    setAttribute: (req: Parameters<FileSystemMaster['setAttribute']>[0]) => fs.setAttribute(req),
+    createSymlink: (req: Parameters<FileSystemMaster['createSymlink']>[0]) => fs.createSymlink(req),
+    getMountTable: () => fs.getMountTable(),
+    getMasterInfo: () => info.info(),
+  };
+}
+
+function toServiceError(err: unknown): Partial<grpc.StatusObject> {
+  const e = err instanceof NeedsLoad ? new StrataError(ErrorCode.INTERNAL, err.message) : toStrataError(err);
+  const metadata = new grpc.Metadata();
+  metadata.set(CODE_METADATA_KEY, e.code);
+  if (e.leaderAddress) metadata.set(LEADER_METADATA_KEY, e.leaderAddress);
+  return { code: GRPC_STATUS[e.code], details: e.message, metadata };
+}
+
+/** Wraps a promise-returning handler as a grpc-js unary handler. */
+function unary(handler: Handler): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => handler(call.request as never))
+      .then(
+        (reply) => callback(null, reply),
+        (err: unknown) => callback(toServiceError(err)),
+      );
+  };
+}
+
+/**
+ * The Session stream: calls arrive in batches, run concurrently, and their
+ * replies leave in batches: everything that completes in one turn of the
+ * event loop goes out as one message.
+ */
+function session(handlers: Record<string, Handler>): grpc.handleBidiStreamingCall<CallBatch, ReplyInput[] | object> {
+  return (stream) => {
+    let outbox: ReplyInput[] = [];
+    let scheduled = false;
+    let ended = false;
+    const flush = () => {
+      scheduled = false;
+      if (ended || outbox.length === 0) return;
+      const replies = outbox;
+      outbox = [];
+      stream.write({ replies });
+    };
+    const reply = (r: ReplyInput) => {
+      outbox.push(r);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    };
+    stream.on('data', (batch: CallBatch) => {
+      for (const call of batch.calls) {
+        const op = call.op;
+        const handler = op === undefined ? undefined : handlers[op];
+        if (op === undefined || handler === undefined) {
+          reply({ callId: call.callId, error: { code: ErrorCode.INVALID_ARGUMENT, message: 'call without an operation' } });
+          continue;
+        }
+        Promise.resolve()
+          .then(() => handler(call[op] as never))
+          .then(
+            (result) => reply({ callId: call.callId, [op]: result }),
+            (err: unknown) => {
+              const e = toStrataError(err);
+              reply({ callId: call.callId, error: { code: e.code, message: e.message, leaderAddress: e.leaderAddress } });
+            },
+          );
+      }
+    });
+    stream.on('end', () => {
+      flush();
+      ended = true;
+      stream.end();
+    });
+    stream.on('error', () => {
+      ended = true;
+    });
+    stream.on('cancelled', () => {
+      ended = true;
+    });
+  };
+}
+
+export function masterServiceImplementation(fs: FileSystemMaster, info: MasterInfoSource): grpc.UntypedServiceImplementation {
+  const handlers = handlersOf(fs, info);
+  return {
+    GetStatus: unary(handlers.getStatus),
+    ListStatus: ((call: grpc.ServerWritableStream<{ path: string; startAfter: string; limit: number }, unknown>) => {
+      // The server-streaming form: every page, one message each.
+      void (async () => {
+        let startAfter = call.request.startAfter;
+        for (;;) {
+          const page = await fs.listStatus(call.request.path, startAfter, call.request.limit);
+          const writable = call.write(page);
+          if (!page.hasMore || page.entries.length === 0 || call.cancelled) break;
+          startAfter = page.entries[page.entries.length - 1].name;
+          if (!writable) await new Promise((resolve) => call.once('drain', resolve));
+        }
+        call.end();
+      })().catch((err: unknown) => call.destroy(Object.assign(new Error(toStrataError(err).message), toServiceError(err))));
+    }) as grpc.handleServerStreamingCall<unknown, unknown>,
+    CreateFile: unary(handlers.createFile),
+    CompleteFile: unary(handlers.completeFile),
+    CreateDirectory: unary(handlers.createDirectory),
+    Delete: unary(handlers.delete),
+    Rename: unary(handlers.rename),
+    SetAttribute: unary(handlers.setAttribute),
+    CreateSymlink: unary(handlers.createSymlink),
+    GetMountTable: unary(handlers.getMountTable),
+    GetMasterInfo: unary(handlers.getMasterInfo),
+    Session: session(handlers) as grpc.handleBidiStreamingCall<unknown, unknown>,
+  };
+}

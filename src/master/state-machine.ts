@@ -1,0 +1,215 @@
+// The state machine: applies journal entries to the inode store, in log
+// order, deterministically, and never fails on a valid entry. It also owns
+// the commit pipeline of the local journal: propose() appends an entry,
+// waits until it is durable, applies it together with whatever else became
+// durable meanwhile as one RocksDB batch (which also records the applied
+// index), and only then resolves. So many concurrent mutations share one
+// fdatasync (the journal's group commit) and one RocksDB write.
+//
+// Retries: an entry made by a client's call stores the call's reply under
+// (client id, seq). callerReply() answers a retried call from there, and an
+// entry's firstIncomplete lets the replies the client has seen be dropped.
+
+import { ErrorCode, StrataError } from '../common/errors';
+import { Inode } from './inode';
+import { InodeStore, WriteSet } from './inode-store';
+import type { Journal } from './journal/journal';
+import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
+import { MountEntry, MountTable } from './mount-table';
+import { Prefix, callerKey, metaKey, mountKey, readU64, u64 } from './rocks-store';
+
+interface Pending {
+  index: number;
+  entry: JournalEntry;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** How many applied entries between journal compactions. */
+const COMPACT_EVERY = 200_000;
+
+export class StateMachine {
+  private appliedIndex = 0;
+  private readonly applyQueue: Pending[] = [];
+  private applying = false;
+  private failed: StrataError | null = null;
+  private lastCompactedAt = 0;
+  private compacting = false;
+  /** Highest seq applied per client since start (bounded by the LRU in the master). */
+  readonly latestSeq = new Map<string, number>();
+
+  constructor(
+    private readonly store: InodeStore,
+    private readonly journal: Journal,
+    readonly mounts: MountTable,
+  ) {}
+
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
+  /** Loads the applied index and mount table, then replays the journal after it. */
+  async recover(): Promise<void> {
+    const applied = await this.store.rocks.get(metaKey('applied'));
+    this.appliedIndex = applied === null ? 0 : readU64(applied);
+    for (const row of await this.store.rocks.scan({ gte: Buffer.from([Prefix.MOUNT]), lt: Buffer.from([Prefix.MOUNT + 1]) }, 1_000_000)) {
+      this.mounts.put(JSON.parse(row.value.toString('utf8')) as MountEntry);
+    }
+    if (this.appliedIndex < this.journal.firstIndex - 1) {
+      throw new StrataError(ErrorCode.IO, `journal starts at ${this.journal.firstIndex} but the store has applied only ${this.appliedIndex}`);
+    }
+    let batch: Array<{ index: number; entry: JournalEntry }> = [];
+    for await (const record of this.journal.read(this.appliedIndex)) {
+      batch.push({ index: record.index, entry: decodeEntry(record.payload) });
+      if (batch.length >= 1000) {
+        await this.applyBatch(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await this.applyBatch(batch);
+    this.lastCompactedAt = this.appliedIndex;
+  }
+
+  /** Makes the entry durable and applies it; resolves once both are done. */
+  propose(entry: JournalEntry): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    const handle = this.journal.append(encodeEntry(entry));
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = { index: handle.index, entry, resolve, reject };
+      handle.durable.then(
+        () => {
+          this.applyQueue.push(pending);
+          this.drain();
+        },
+        (err: unknown) => reject(err),
+      );
+    });
+  }
+
+  private drain(): void {
+    if (this.applying || this.applyQueue.length === 0) return;
+    this.applying = true;
+    const group = this.applyQueue.splice(0, this.applyQueue.length);
+    group.sort((a, b) => a.index - b.index);
+    this.applyBatch(group).then(
+      () => {
+        this.applying = false;
+        for (const p of group) p.resolve();
+        this.maybeCompact();
+        this.drain();
+      },
+      (err: unknown) => {
+        // A durable entry that cannot be applied leaves memory and disk apart:
+        // stop taking writes rather than serve a state that may be wrong.
+        this.failed = new StrataError(ErrorCode.IO, `applying the journal failed: ${String(err)}`);
+        this.applying = false;
+        for (const p of group) p.reject(this.failed);
+        for (const p of this.applyQueue.splice(0)) p.reject(this.failed);
+      },
+    );
+  }
+
+  /** Applies entries (in index order) as one RocksDB batch with the applied index. */
+  private async applyBatch(group: ReadonlyArray<{ index: number; entry: JournalEntry }>): Promise<void> {
+    const set = this.store.newWriteSet();
+    for (const { index, entry } of group) {
+      if (index !== this.appliedIndex + 1) {
+        throw new Error(`journal gap: applying ${index} after ${this.appliedIndex}`);
+      }
+      await this.applyEntry(set, entry);
+      this.appliedIndex = index;
+    }
+    set.put(metaKey('applied'), u64(this.appliedIndex));
+    await this.store.commit(set);
+  }
+
+  private async applyEntry(set: WriteSet, entry: JournalEntry): Promise<void> {
+    for (const op of entry.ops) {
+      switch (op.op) {
+        case 'putInode':
+          set.putInode(op.inode);
+          break;
+        case 'deleteInode':
+          set.deleteInode(op.id);
+          break;
+        case 'putEdge':
+          set.putEdge(op.parent, op.name, op.child);
+          break;
+        case 'deleteEdge':
+          set.deleteEdge(op.parent, op.name);
+          break;
+        case 'touchDir': {
+          const dir = await this.store.getInode(op.id);
+          if (dir === null) break; // removed by an earlier entry of the same log
+          const next: Inode = {
+            ...dir,
+            mtimeMs: Math.max(dir.mtimeMs, op.mtimeMs),
+            ctimeMs: Math.max(dir.ctimeMs, op.mtimeMs),
+            nlink: dir.nlink + op.nlinkDelta,
+          };
+          set.putInode(next);
+          break;
+        }
+        case 'markLoaded': {
+          const dir = await this.store.getInode(op.id);
+          if (dir === null) break;
+          set.putInode({ ...dir, loaded: true, fingerprint: op.fingerprint });
+          break;
+        }
+        case 'putMount':
+          set.put(mountKey(op.mount.id), Buffer.from(JSON.stringify(op.mount)));
+          this.mounts.put(op.mount);
+          break;
+        case 'deleteMount':
+          set.deleteRange(mountKey(op.id), mountKey(op.id + 1));
+          this.mounts.delete(op.id);
+          break;
+      }
+    }
+    const caller = entry.caller;
+    if (caller !== undefined) {
+      set.put(callerKey(caller.clientId, caller.seq), Buffer.from(JSON.stringify(entry.reply ?? null)));
+      if (caller.firstIncomplete > 0) {
+        set.deleteRange(callerKey(caller.clientId, 0), callerKey(caller.clientId, Math.min(caller.firstIncomplete, caller.seq)));
+      }
+      const latest = this.latestSeq.get(caller.clientId) ?? 0;
+      if (caller.seq > latest) this.latestSeq.set(caller.clientId, caller.seq);
+    }
+  }
+
+  /** The stored reply of an applied call, or undefined if that call was never applied. */
+  async callerReply(clientId: string, seq: number): Promise<unknown> {
+    const value = await this.store.rocks.get(callerKey(clientId, seq));
+    return value === null ? undefined : (JSON.parse(value.toString('utf8')) as unknown);
+  }
+
+  /**
+   * Lets the journal go up to what RocksDB holds on disk: flush the memtables
+   * first, then drop the segments the flush covered.
+   */
+  private maybeCompact(): void {
+    if (this.compacting || this.appliedIndex - this.lastCompactedAt < COMPACT_EVERY) return;
+    this.compacting = true;
+    const upTo = this.appliedIndex;
+    this.store.rocks
+      .flushMemtables()
+      .then(() => this.journal.compact(upTo))
+      .then(
+        () => {
+          this.lastCompactedAt = upTo;
+          this.compacting = false;
+        },
+        () => {
+          this.compacting = false; // tried again after the next COMPACT_EVERY entries
+          this.lastCompactedAt = upTo;
+        },
+      );
+  }
+
+  /** Flushes RocksDB and compacts the journal fully (clean shutdown). */
+  async checkpoint(): Promise<void> {
+    while (this.applying || this.compacting || this.applyQueue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.store.rocks.flushMemtables();
+    await this.journal.compact(this.appliedIndex);
+  }
+}

@@ -1,0 +1,67 @@
+// The under store (UFS) interface: what strata needs of any storage system it
+// mounts. One implementation per kind of store (local.ts, s3.ts, …), picked by
+// URI scheme in registry.ts. Paths here are relative to the store's root:
+// '' is the root, 'a/b/c' a nested entry; never a leading '/', never '.' or
+// '..' (callers pass components already checked by src/common/paths.ts, and
+// each store checks again that nothing escapes its root).
+
+import type { Readable } from 'node:stream';
+
+export type UfsEntryType = 'file' | 'dir' | 'symlink';
+
+export interface UfsStatus {
+  /** Last path component ('' for the root). */
+  name: string;
+  type: UfsEntryType;
+  size: number;
+  mtimeMs: number;
+  /** Permission bits (07777); stores without modes report 0o644 / 0o755. */
+  mode: number;
+  /**
+   * Changes whenever the content may have changed: for a local file
+   * `size:mtimeNs`, for an object its ETag. Metadata sync compares these.
+   */
+  fingerprint: string;
+  /** For a symlink: its target as stored. */
+  symlinkTarget?: string;
+}
+
+export interface UnderStore {
+  /** The URI this store was opened with (without credentials). */
+  readonly uri: string;
+  /** null when nothing is there. */
+  stat(path: string): Promise<UfsStatus | null>;
+  /**
+   * The entries of a directory as a stream of pages in name order (byte
+   * order of the UTF-8 names), so a huge directory never sits whole in memory.
+   * Throws NOT_FOUND / NOT_DIRECTORY.
+   */
+  list(path: string, pageSize?: number): AsyncIterable<UfsStatus[]>;
+  /** Creates a directory; with recursive, missing parents too and no error if it exists. */
+  mkdir(path: string, mode: number, recursive: boolean): Promise<void>;
+  /** Reads up to length bytes at offset (fewer at the end of the file). */
+  read(path: string, offset: number, length: number): Promise<Buffer>;
+  /** The whole content as a stream (for cat/get). */
+  openReadStream(path: string): Promise<Readable>;
+  /** Writes a whole file atomically (readers see old or new), returns its new status. */
+  writeFile(path: string, data: Buffer | Readable, mode: number): Promise<UfsStatus>;
+  /** Uploads a local file (a write staging file) to path, atomically. */
+  putFile(path: string, localFile: string, mode: number): Promise<UfsStatus>;
+  /** Deletes a file, or a directory (recursive: with its contents). Missing is not an error. */
+  delete(path: string, recursive: boolean): Promise<void>;
+  /** Renames a file or directory; replaces an existing file at dst. */
+  rename(src: string, dst: string): Promise<void>;
+  /** Sets permission bits where the store has them; a no-op elsewhere. */
+  chmod(path: string, mode: number): Promise<void>;
+  /** Truncates or extends a file to size. */
+  truncate(path: string, size: number): Promise<UfsStatus>;
+  /** Creates a symlink where the store supports them. */
+  symlink(path: string, target: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface UnderStoreOptions {
+  readOnly?: boolean;
+  /** Store-specific options: endpoint, region, access_key, … */
+  options?: Record<string, string>;
+}

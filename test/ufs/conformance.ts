@@ -1,0 +1,333 @@
+// The UFS conformance suite: the behaviour every UnderStore implementation
+// must show, registered as node:test cases. Each store kind's test file calls
+// underStoreConformance() with a factory for fresh, empty stores (JuiceFS's
+// testStorage does the same for its object stores).
+
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { ErrorCode, StrataError } from '../../src/common/errors';
+import type { UfsStatus, UnderStore, UnderStoreOptions } from '../../src/ufs/under-store';
+
+export interface UnderStoreFixture {
+  store: UnderStore;
+  /** Removes whatever the store kept (temp dirs, buckets); runs after store.close(). */
+  cleanup: () => Promise<void>;
+}
+
+/** A fresh, empty store; the read-only test passes { readOnly: true }. */
+export type MakeUnderStore = (opts?: UnderStoreOptions) => Promise<UnderStoreFixture>;
+
+export async function collect(pages: AsyncIterable<UfsStatus[]>): Promise<UfsStatus[]> {
+  const all: UfsStatus[] = [];
+  for await (const page of pages) all.push(...page);
+  return all;
+}
+
+export async function expectCode(work: Promise<unknown>, code: ErrorCode): Promise<void> {
+  let caught: unknown;
+  try {
+    await work;
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof StrataError, `expected a StrataError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+}
+
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream as AsyncIterable<unknown>) {
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  }
+  return Buffer.concat(chunks);
+}
+
+async function runInParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function underStoreConformance(name: string, makeStore: MakeUnderStore): void {
+  async function withStore(fn: (store: UnderStore) => Promise<void>, opts?: UnderStoreOptions): Promise<void> {
+    const { store, cleanup } = await makeStore(opts);
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  }
+  const text = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+  describe(`${name} under store conformance`, () => {
+    it('stat of a missing path is null, even below a missing directory or a file', () =>
+      withStore(async (store) => {
+        assert.equal(await store.stat('nope'), null);
+        assert.equal(await store.stat('nope/deeper'), null);
+        await store.writeFile('f', text('x'), 0o644);
+        assert.equal(await store.stat('f/child'), null);
+      }));
+
+    it('the root is a directory named by the empty path', () =>
+      withStore(async (store) => {
+        const root = await store.stat('');
+        assert.equal(root?.type, 'dir');
+        assert.equal(root?.name, '');
+      }));
+
+    it('paths with "..", ".", empty components, a leading slash or NUL are refused', () =>
+      withStore(async (store) => {
+        for (const bad of ['..', 'a/../b', '.', 'a/./b', 'a//b', 'a/', '/a', '/', 'a\0b']) {
+          await expectCode(store.stat(bad), ErrorCode.INVALID_ARGUMENT);
+          await expectCode(store.writeFile(bad, text('x'), 0o644), ErrorCode.INVALID_ARGUMENT);
+          await expectCode(collect(store.list(bad)), ErrorCode.INVALID_ARGUMENT);
+        }
+      }));
+
+    it('mkdir recursive creates missing parents and accepts an existing directory', () =>
+      withStore(async (store) => {
+        await store.mkdir('a/b/c', 0o755, true);
+        assert.equal((await store.stat('a'))?.type, 'dir');
+        assert.equal((await store.stat('a/b/c'))?.type, 'dir');
+        await store.mkdir('a/b/c', 0o755, true);
+        await store.mkdir('a/b', 0o755, true);
+      }));
+
+    it('mkdir without recursive needs the parent and refuses an existing entry', () =>
+      withStore(async (store) => {
+        await expectCode(store.mkdir('x/y', 0o755, false), ErrorCode.NOT_FOUND);
+        await store.mkdir('x', 0o755, false);
+        await expectCode(store.mkdir('x', 0o755, false), ErrorCode.EXISTS);
+        await store.writeFile('f', text('x'), 0o644);
+        await expectCode(store.mkdir('f', 0o755, true), ErrorCode.EXISTS);
+      }));
+
+    it('read returns the requested range, fewer bytes at the end, and nothing past it', () =>
+      withStore(async (store) => {
+        const status = await store.writeFile('dir-less.txt', text('hello, world'), 0o644);
+        assert.equal(status.type, 'file');
+        assert.equal(status.size, 12);
+        assert.deepEqual(await store.read('dir-less.txt', 0, 5), text('hello'));
+        assert.deepEqual(await store.read('dir-less.txt', 7, 100), text('world'));
+        assert.deepEqual(await store.read('dir-less.txt', 0, 12), text('hello, world'));
+        assert.equal((await store.read('dir-less.txt', 12, 10)).length, 0);
+        assert.equal((await store.read('dir-less.txt', 1000, 10)).length, 0);
+        assert.equal((await store.read('dir-less.txt', 3, 0)).length, 0);
+      }));
+
+    it('writeFile returns the status that a later stat reports', () =>
+      withStore(async (store) => {
+        await store.mkdir('d', 0o755, false);
+        const written = await store.writeFile('d/f', text('abc'), 0o644);
+        const stat = await store.stat('d/f');
+        assert.deepEqual(stat, written);
+        assert.equal(written.name, 'f');
+        assert.ok(written.fingerprint.length > 0);
+      }));
+
+    it('writeFile accepts a stream and replaces the previous content whole', () =>
+      withStore(async (store) => {
+        await store.writeFile('s', text('a much longer first version'), 0o644);
+        const status = await store.writeFile('s', Readable.from([text('one,'), text('two')]), 0o644);
+        assert.equal(status.size, 7);
+        assert.deepEqual(await readAll(await store.openReadStream('s')), text('one,two'));
+      }));
+
+    it('writeFile into a missing directory fails with NOT_FOUND and leaves nothing', () =>
+      withStore(async (store) => {
+        await expectCode(store.writeFile('missing/f', text('x'), 0o644), ErrorCode.NOT_FOUND);
+        assert.equal(await store.stat('missing'), null);
+      }));
+
+    it('reading a missing file fails with NOT_FOUND, a directory with IS_DIRECTORY', () =>
+      withStore(async (store) => {
+        await expectCode(store.read('nope', 0, 1), ErrorCode.NOT_FOUND);
+        await expectCode(store.openReadStream('nope'), ErrorCode.NOT_FOUND);
+        await store.mkdir('d', 0o755, false);
+        await expectCode(store.read('d', 0, 1), ErrorCode.IS_DIRECTORY);
+      }));
+
+    it('list pages are sorted and complete across page boundaries', () =>
+      withStore(async (store) => {
+        await store.mkdir('big', 0o755, false);
+        const names = Array.from({ length: 2500 }, (_, i) => `f${(i * 7919) % 2500}`);
+        await runInParallel(names, 32, (n) => store.writeFile(`big/${n}`, Buffer.alloc(0), 0o644));
+        const pages: UfsStatus[][] = [];
+        for await (const page of store.list('big', 1000)) pages.push(page);
+        assert.ok(pages.length >= 3, `expected at least 3 pages, got ${pages.length}`);
+        for (const page of pages) assert.ok(page.length > 0 && page.length <= 1000);
+        const listed = pages.flat().map((s) => s.name);
+        assert.deepEqual(listed, [...names].sort(byteOrder));
+      }));
+
+    it('list orders unicode names by their UTF-8 bytes', () =>
+      withStore(async (store) => {
+        // '😀' (U+1F600) sorts after 'ｚ' (U+FF5A) in UTF-8 but before it in UTF-16.
+        const names = ['b', 'B', 'a b', 'é', 'e', '日本', 'ｚ', '😀', 'Z', '~', 'ß', '\u00a0'];
+        for (const n of names) await store.writeFile(n, text(n), 0o644);
+        await store.mkdir('日本語', 0o755, false);
+        const listed = (await collect(store.list('', 5))).map((s) => s.name);
+        assert.deepEqual(listed, [...names, '日本語'].sort(byteOrder));
+      }));
+
+    it('list reports each entry with its type and size', () =>
+      withStore(async (store) => {
+        await store.mkdir('d/sub', 0o755, true);
+        await store.writeFile('d/file', text('12345'), 0o644);
+        const entries = await collect(store.list('d'));
+        assert.deepEqual(
+          entries.map((s) => [s.name, s.type]),
+          [
+            ['file', 'file'],
+            ['sub', 'dir'],
+          ],
+        );
+        assert.equal(entries[0].size, 5);
+        assert.deepEqual(await collect(store.list('d/sub')), []);
+      }));
+
+    it('list of a missing path fails with NOT_FOUND, of a file with NOT_DIRECTORY', () =>
+      withStore(async (store) => {
+        await expectCode(collect(store.list('nope')), ErrorCode.NOT_FOUND);
+        await store.writeFile('f', text('x'), 0o644);
+        await expectCode(collect(store.list('f')), ErrorCode.NOT_DIRECTORY);
+      }));
+
+    it('rename replaces an existing file', () =>
+      withStore(async (store) => {
+        await store.writeFile('src', text('new'), 0o644);
+        await store.writeFile('dst', text('old content'), 0o644);
+        await store.rename('src', 'dst');
+        assert.equal(await store.stat('src'), null);
+        assert.deepEqual(await store.read('dst', 0, 100), text('new'));
+      }));
+
+    it('rename moves a directory with its contents', () =>
+      withStore(async (store) => {
+        await store.mkdir('a/inner', 0o755, true);
+        await store.writeFile('a/inner/f', text('deep'), 0o644);
+        await store.writeFile('a/top', text('top'), 0o644);
+        await store.mkdir('elsewhere', 0o755, false);
+        await store.rename('a', 'elsewhere/b');
+        assert.equal(await store.stat('a'), null);
+        assert.deepEqual(await store.read('elsewhere/b/inner/f', 0, 100), text('deep'));
+        assert.deepEqual((await collect(store.list('elsewhere/b'))).map((s) => s.name), ['inner', 'top']);
+      }));
+
+    it('rename of a missing source fails with NOT_FOUND', () =>
+      withStore(async (store) => {
+        await expectCode(store.rename('nope', 'other'), ErrorCode.NOT_FOUND);
+      }));
+
+    it('delete recursive removes a whole tree', () =>
+      withStore(async (store) => {
+        await store.mkdir('t/a/b', 0o755, true);
+        await store.writeFile('t/a/b/f', text('x'), 0o644);
+        await store.writeFile('t/g', text('y'), 0o644);
+        await store.delete('t', true);
+        assert.equal(await store.stat('t'), null);
+        assert.deepEqual(await collect(store.list('')), []);
+      }));
+
+    it('delete of a non-empty directory without recursive fails with NOT_EMPTY', () =>
+      withStore(async (store) => {
+        await store.mkdir('d', 0o755, false);
+        await store.writeFile('d/f', text('x'), 0o644);
+        await expectCode(store.delete('d', false), ErrorCode.NOT_EMPTY);
+        assert.equal((await store.stat('d/f'))?.type, 'file');
+        await store.delete('d/f', false);
+        await store.delete('d', false);
+        assert.equal(await store.stat('d'), null);
+      }));
+
+    it('delete of a missing path is not an error', () =>
+      withStore(async (store) => {
+        await store.delete('nope', false);
+        await store.delete('nope/deeper', true);
+      }));
+
+    it('putFile uploads a local file and leaves the local file in place', () =>
+      withStore(async (store) => {
+        const staging = await fsp.mkdtemp(nodePath.join(os.tmpdir(), 'strata-put-'));
+        try {
+          const local = nodePath.join(staging, 'staged');
+          await fsp.writeFile(local, 'staged content');
+          await store.mkdir('up', 0o755, false);
+          const status = await store.putFile('up/file', local, 0o644);
+          assert.equal(status.size, 14);
+          assert.deepEqual(await store.stat('up/file'), status);
+          assert.deepEqual(await store.read('up/file', 0, 100), text('staged content'));
+          assert.equal(await fsp.readFile(local, 'utf8'), 'staged content');
+          await expectCode(store.putFile('up/other', nodePath.join(staging, 'missing'), 0o644), ErrorCode.NOT_FOUND);
+          assert.equal(await store.stat('up/other'), null);
+        } finally {
+          await fsp.rm(staging, { recursive: true, force: true });
+        }
+      }));
+
+    it('truncate grows a file with zeros and shrinks it', () =>
+      withStore(async (store) => {
+        await store.writeFile('t', text('abcdef'), 0o644);
+        const grown = await store.truncate('t', 10);
+        assert.equal(grown.size, 10);
+        assert.deepEqual(await store.read('t', 0, 100), Buffer.concat([text('abcdef'), Buffer.alloc(4)]));
+        const shrunk = await store.truncate('t', 2);
+        assert.equal(shrunk.size, 2);
+        assert.deepEqual(await store.read('t', 0, 100), text('ab'));
+        assert.deepEqual(await store.stat('t'), shrunk);
+        await expectCode(store.truncate('nope', 1), ErrorCode.NOT_FOUND);
+      }));
+
+    it('the fingerprint changes when a file is rewritten', () =>
+      withStore(async (store) => {
+        const first = await store.writeFile('f', text('one'), 0o644);
+        const longer = await store.writeFile('f', text('three'), 0o644);
+        assert.notEqual(longer.fingerprint, first.fingerprint);
+        await sleep(50); // coarse mtime clocks tick every few ms
+        const sameSize = await store.writeFile('f', text('seven'), 0o644);
+        assert.notEqual(sameSize.fingerprint, longer.fingerprint);
+        assert.equal((await store.stat('f'))?.fingerprint, sameSize.fingerprint);
+      }));
+
+    it('a read-only store refuses every mutation with READ_ONLY and still reads', () =>
+      withStore(
+        async (store) => {
+          assert.equal((await store.stat(''))?.type, 'dir');
+          assert.deepEqual(await collect(store.list('')), []);
+          await expectCode(store.mkdir('d', 0o755, true), ErrorCode.READ_ONLY);
+          await expectCode(store.writeFile('f', text('x'), 0o644), ErrorCode.READ_ONLY);
+          await expectCode(store.putFile('f', '/nonexistent', 0o644), ErrorCode.READ_ONLY);
+          await expectCode(store.delete('f', true), ErrorCode.READ_ONLY);
+          await expectCode(store.rename('f', 'g'), ErrorCode.READ_ONLY);
+          await expectCode(store.chmod('f', 0o600), ErrorCode.READ_ONLY);
+          await expectCode(store.truncate('f', 0), ErrorCode.READ_ONLY);
+          await expectCode(store.symlink('l', 'f'), ErrorCode.READ_ONLY);
+          assert.deepEqual(await collect(store.list('')), []);
+        },
+        { readOnly: true },
+      ));
+
+    it('close can be called twice and later calls fail with CLOSED', () =>
+      withStore(async (store) => {
+        await store.close();
+        await store.close();
+        await expectCode(store.stat(''), ErrorCode.CLOSED);
+        await expectCode(store.read('f', 0, 1), ErrorCode.CLOSED);
+        await expectCode(collect(store.list('')), ErrorCode.CLOSED);
+        await expectCode(store.writeFile('f', text('x'), 0o644), ErrorCode.CLOSED);
+      }));
+  });
+}
