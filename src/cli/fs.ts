@@ -1,4 +1,456 @@
+// `strata fs …`: the file system shell (CLI.md). Each command opens one
+// StrataFileSystem against the masters, does its work, and closes it in a
+// finally so the process exits as soon as the work is done. Failures are
+// thrown to src/cli/main.ts, which prints `strata: PATH: reason` and exits 1
+// (2 for a UsageError). Formatting lives in format.ts.
+
 import { Command } from 'commander';
+import { constants as fsConstants, createWriteStream, promises as fsp } from 'node:fs';
+import * as nodePath from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FileInfo } from '../common/api';
+import { mastersFrom } from '../common/config';
+import { ErrorCode, StrataError } from '../common/errors';
+import { parsePath } from '../common/paths';
+import type { MasterClientOptions } from '../client/master-client';
+import { StrataFileSystem } from '../client/file-system';
+import { UsageError } from './errors';
+import { IdNames, LongListing, OutputWriter, humanSize, isBrokenPipe, localFileError, mountsText, statText } from './format';
+
+/** A CLI gives up on unreachable masters after this long (env STRATA_CALL_TIMEOUT_MS overrides). */
+export const CLI_CALL_TIMEOUT_MS = 5000;
+/** Directories listed at once by du and count. */
+const WALK_CONCURRENCY = 16;
+
+export function cliClientOptions(env = process.env): MasterClientOptions {
+  const raw = env.STRATA_CALL_TIMEOUT_MS;
+  if (raw === undefined || raw === '') return { callTimeoutMs: CLI_CALL_TIMEOUT_MS };
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms <= 0) throw new UsageError(`STRATA_CALL_TIMEOUT_MS must be a positive number of milliseconds, not '${raw}'`);
+  return { callTimeoutMs: ms };
+}
+
+/** Runs fn with a file system client on the configured masters, closed afterwards. */
+async function withFs<T>(command: Command, fn: (fs: StrataFileSystem) => Promise<T>): Promise<T> {
+  const masters = mastersFrom(command.optsWithGlobals<{ masters?: string }>().masters);
+  const fs = new StrataFileSystem(masters, cliClientOptions());
+  try {
+    return await fn(fs);
+  } finally {
+    await fs.close();
+  }
+}
+
+/**
+ * Checks a strata path here, with the master's own rules and messages, so a
+ * bad one fails before anything is sent (and nothing is created).
+ */
+function checked(path: string): string {
+  parsePath(path);
+  return path;
+}
+
+function childPath(dir: string, name: string): string {
+  return (dir.endsWith('/') ? dir : dir + '/') + name;
+}
+
+async function statOrNull(fs: StrataFileSystem, path: string): Promise<FileInfo | null> {
+  try {
+    return await fs.stat(path);
+  } catch (err) {
+    if (err instanceof StrataError && err.code === ErrorCode.NOT_FOUND) return null;
+    throw err;
+  }
+}
+
+/** Runs a command that writes to stdout; a reader that went away (`| head`) is not a failure. */
+async function toStdout(run: (out: OutputWriter) => Promise<void>): Promise<void> {
+  const out = new OutputWriter();
+  try {
+    await run(out);
+    await out.flush();
+  } catch (err) {
+    if (!isBrokenPipe(err)) throw err;
+  }
+}
+
+// ------------------------------------------------------------------ ls
+
+interface LsOptions {
+  recursive?: boolean;
+  long?: boolean;
+  json?: boolean;
+}
+
+async function ls(fs: StrataFileSystem, path: string, opts: LsOptions, out: OutputWriter): Promise<void> {
+  const top = await fs.stat(checked(path));
+  if (opts.json) {
+    // One JSON array, written entry by entry: a huge directory never sits in memory.
+    let first = true;
+    const emit = async (info: FileInfo) => {
+      await out.write((first ? '[\n' : ',\n') + JSON.stringify(info));
+      first = false;
+    };
+    if (top.type !== 'DIRECTORY') await emit(top);
+    else for await (const info of opts.recursive ? fs.walk(path) : fs.list(path)) await emit(info);
+    await out.write(first ? '[]\n' : '\n]\n');
+    return;
+  }
+  const long = opts.long ? new LongListing(new IdNames()) : null;
+  const page: Array<{ info: FileInfo; name: string }> = [];
+  const flushPage = async () => {
+    if (page.length === 0) return;
+    await out.write(long !== null ? long.lines(page) : page.map((e) => e.name + '\n').join(''));
+    page.length = 0;
+  };
+  if (top.type !== 'DIRECTORY') {
+    // ls of a file shows that file, by the name it was given.
+    page.push({ info: top, name: path });
+    await flushPage();
+    return;
+  }
+  // -R as ls(1) prints it: each directory's entries under a `PATH:` header,
+  // then its subdirectories in name order. Only subdirectory paths are kept.
+  const pending = [path];
+  for (let i = 0; i < pending.length; ) {
+    const dir = pending[i++];
+    const subdirs: string[] = [];
+    if (opts.recursive) await out.write(`${dir === path ? '' : '\n'}${dir}:\n`);
+    for await (const info of fs.list(dir)) {
+      page.push({ info, name: info.name });
+      if (opts.recursive && info.type === 'DIRECTORY') subdirs.push(info.path);
+      if (page.length >= 1000) await flushPage();
+    }
+    await flushPage();
+    pending.splice(i, 0, ...subdirs); // depth first, like ls -R
+    if (i > 1024) {
+      pending.splice(0, i);
+      i = 0;
+    }
+  }
+}
+
+// ------------------------------------------------------------- du, count
+
+interface Summary {
+  dirs: number;
+  files: number;
+  bytes: number;
+}
+
+/**
+ * Totals of a tree. With onDir, directories are visited one at a time and
+ * reported after their contents (du's order); without, up to
+ * WALK_CONCURRENCY listings are in flight at once.
+ */
+async function summarize(fs: StrataFileSystem, top: FileInfo, onDir?: (path: string, bytes: number) => Promise<void>): Promise<Summary> {
+  if (top.type !== 'DIRECTORY') return { dirs: 0, files: 1, bytes: top.size };
+  let slots = onDir ? 1 : WALK_CONCURRENCY;
+  const waiting: Array<() => void> = [];
+  const acquire = async () => {
+    if (slots > 0) slots--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next !== undefined) next();
+    else slots++;
+  };
+  const visit = async (dir: string): Promise<Summary> => {
+    const total: Summary = { dirs: 1, files: 0, bytes: 0 };
+    const subdirs: string[] = [];
+    await acquire();
+    try {
+      for await (const info of fs.list(dir)) {
+        if (info.type === 'DIRECTORY') subdirs.push(info.path);
+        else {
+          total.files++;
+          total.bytes += info.size;
+        }
+      }
+    } finally {
+      release();
+    }
+    const parts = onDir ? [] : await Promise.all(subdirs.map(visit));
+    if (onDir) for (const sub of subdirs) parts.push(await visit(sub));
+    for (const p of parts) {
+      total.dirs += p.dirs;
+      total.files += p.files;
+      total.bytes += p.bytes;
+    }
+    if (onDir) await onDir(dir, total.bytes);
+    return total;
+  };
+  return visit(top.path);
+}
+
+// ----------------------------------------------------------- put and get
+
+async function put(fs: StrataFileSystem, localFile: string, path: string, force: boolean): Promise<void> {
+  checked(path);
+  const local = await fsp.stat(localFile).catch((err: unknown) => Promise.reject(localFileError(err, localFile)));
+  if (local.isDirectory()) throw new StrataError(ErrorCode.IS_DIRECTORY, `${localFile}: Is a directory`);
+  if (!local.isFile()) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${localFile}: not a regular file`);
+  await fsp.access(localFile, fsConstants.R_OK).catch((err: unknown) => Promise.reject(localFileError(err, localFile)));
+  // Like cp: an existing directory receives the file under its own name.
+  const existing = await statOrNull(fs, path);
+  const target = existing?.type === 'DIRECTORY' ? childPath(path, nodePath.basename(localFile)) : path;
+  const info = await fs.createFile(target, { overwrite: force, mode: local.mode & 0o777 });
+  try {
+    const { store, relPath } = await fs.storeFor(info);
+    const status = await store.putFile(relPath, localFile, info.mode);
+    await fs.completeFile(info, status.size, status.fingerprint, status.mtimeMs);
+  } catch (err) {
+    // Leave no half-made file behind, unless someone else replaced it meanwhile.
+    const now = await statOrNull(fs, target).catch(() => null);
+    if (now !== null && now.id === info.id && !now.complete) await fs.delete(target).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function get(fs: StrataFileSystem, path: string, localFile: string, force: boolean): Promise<void> {
+  const source = await fs.openRead(checked(path));
+  let dest = localFile;
+  const local = await fsp.stat(localFile).catch(() => null);
+  if (local?.isDirectory()) dest = nodePath.join(localFile, nodePath.basename(path));
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(dest, force ? 'w' : 'wx');
+  } catch (err) {
+    source.destroy();
+    throw localFileError(err, dest);
+  }
+  try {
+    await pipeline(source, createWriteStream('', { fd: handle, flush: true }));
+  } catch (err) {
+    await fsp.rm(dest, { force: true }).catch(() => undefined);
+    throw err instanceof StrataError ? err : localFileError(err, dest);
+  }
+}
+
+// ------------------------------------------------------- chmod and chown
+
+export function parseMode(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw new UsageError(`invalid mode '${text}': give octal permission bits, e.g. 755 or 0644`);
+  return parseInt(text, 8);
+}
+
+const MAX_ID = 0xfffffffe; // (uid_t)-1 means "unchanged" to chown(2)
+
+/** USER[:GROUP], :GROUP or USER: (the user's login group), by name or number. */
+export function parseOwner(spec: string, ids: IdNames): { uid?: number; gid?: number } {
+  const colon = spec.indexOf(':');
+  const userPart = colon < 0 ? spec : spec.slice(0, colon);
+  const groupPart = colon < 0 ? undefined : spec.slice(colon + 1);
+  if (userPart === '' && (groupPart === undefined || groupPart === '')) throw new UsageError(`invalid owner '${spec}': give USER[:GROUP]`);
+  const result: { uid?: number; gid?: number } = {};
+  if (userPart !== '') {
+    if (/^\d+$/.test(userPart)) {
+      result.uid = Number(userPart);
+      if (result.uid > MAX_ID) throw new UsageError(`invalid user id '${userPart}'`);
+    } else {
+      const user = ids.user(userPart);
+      if (user === null) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `invalid user: '${userPart}' (no such user in /etc/passwd; give a numeric id)`);
+      result.uid = user.uid;
+      if (groupPart === '') result.gid = user.gid;
+    }
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (/^\d+$/.test(groupPart)) {
+      result.gid = Number(groupPart);
+      if (result.gid > MAX_ID) throw new UsageError(`invalid group id '${groupPart}'`);
+    } else {
+      const gid = ids.groupId(groupPart);
+      if (gid === null) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `invalid group: '${groupPart}' (no such group in /etc/group; give a numeric id)`);
+      result.gid = gid;
+    }
+  } else if (groupPart === '' && result.gid === undefined) {
+    throw new UsageError(`invalid owner '${spec}': 'USER:' takes the login group of a named user only`);
+  }
+  return result;
+}
+
+// --------------------------------------------------------------- commands
+
 export function fsCommand(): Command {
-  return new Command('fs');
+  const cmd = new Command('fs').description('the file system shell: ls, stat, mkdir, put, get, …');
+
+  cmd
+    .command('ls')
+    .description('list a directory (or show a file)')
+    .argument('<path>', 'strata path')
+    .option('-R, --recursive', 'list subdirectories too')
+    .option('-l, --long', 'long listing: mode, links, owner, group, size, mtime, name')
+    .option('--json', 'a JSON array of FileInfo objects')
+    .action((path: string, opts: LsOptions, command: Command) => withFs(command, (fs) => toStdout((out) => ls(fs, path, opts, out))));
+
+  cmd
+    .command('stat')
+    .description('show the status of a file or directory')
+    .argument('<path>', 'strata path')
+    .option('--json', 'one JSON FileInfo object')
+    .action((path: string, opts: { json?: boolean }, command: Command) =>
+      withFs(command, async (fs) => {
+        const info = await fs.stat(checked(path));
+        process.stdout.write(opts.json ? JSON.stringify(info, null, 2) + '\n' : statText(info, new IdNames()));
+      }),
+    );
+
+  cmd
+    .command('mkdir')
+    .description('create a directory')
+    .argument('<path>', 'strata path')
+    .option('-p, --parents', 'create missing parents; no error if it exists')
+    .action((path: string, opts: { parents?: boolean }, command: Command) =>
+      withFs(command, async (fs) => {
+        await fs.mkdir(checked(path), { recursive: opts.parents ?? false });
+      }),
+    );
+
+  cmd
+    .command('touch')
+    .description('create an empty file, or set the times of an existing one to now')
+    .argument('<path>', 'strata path')
+    .action((path: string, _opts: object, command: Command) =>
+      withFs(command, async (fs) => {
+        try {
+          await fs.writeFile(checked(path), Buffer.alloc(0), { overwrite: false });
+        } catch (err) {
+          if (!(err instanceof StrataError && err.code === ErrorCode.EXISTS)) throw err;
+          const now = Date.now();
+          await fs.setAttribute(path, { mtimeMs: now, atimeMs: now });
+        }
+      }),
+    );
+
+  cmd
+    .command('rm')
+    .description('remove a file or an empty directory (-r: a directory with its contents)')
+    .argument('<path>', 'strata path')
+    .option('-r, -R, --recursive', 'remove directories and their contents')
+    .action((path: string, opts: { recursive?: boolean }, command: Command) =>
+      withFs(command, async (fs) => {
+        await fs.delete(checked(path), { recursive: opts.recursive ?? false });
+      }),
+    );
+
+  cmd
+    .command('mv')
+    .description('rename SRC to DST; into DST if DST is a directory (unless -T)')
+    .argument('<src>', 'strata path')
+    .argument('<dst>', 'strata path')
+    .option('-T, --no-target-directory', 'treat DST as the new name even if it is a directory (rename(2))')
+    .action((src: string, dst: string, opts: { targetDirectory: boolean }, command: Command) =>
+      withFs(command, async (fs) => {
+        checked(src);
+        let target = checked(dst);
+        if (opts.targetDirectory) {
+          const existing = await statOrNull(fs, dst);
+          const names = parsePath(src);
+          if (existing?.type === 'DIRECTORY' && names.length > 0) target = childPath(dst, names[names.length - 1]);
+        }
+        await fs.rename(src, target);
+      }),
+    );
+
+  cmd
+    .command('cat')
+    .description("write a file's content to stdout")
+    .argument('<path>', 'strata path')
+    .action((path: string, _opts: object, command: Command) =>
+      withFs(command, async (fs) => {
+        const source = await fs.openRead(checked(path));
+        try {
+          await pipeline(source, process.stdout, { end: false });
+        } catch (err) {
+          if (!isBrokenPipe(err)) throw err;
+        }
+      }),
+    );
+
+  cmd
+    .command('put')
+    .description('upload a local file (into PATH if PATH is a directory)')
+    .argument('<localfile>', 'local file')
+    .argument('<path>', 'strata path')
+    .option('-f, --force', 'replace an existing file')
+    .action((localFile: string, path: string, opts: { force?: boolean }, command: Command) =>
+      withFs(command, (fs) => put(fs, localFile, path, opts.force ?? false)),
+    );
+
+  cmd
+    .command('get')
+    .description('download a file (into LOCALFILE if it is a directory)')
+    .argument('<path>', 'strata path')
+    .argument('<localfile>', 'local file')
+    .option('-f, --force', 'replace an existing local file')
+    .action((path: string, localFile: string, opts: { force?: boolean }, command: Command) =>
+      withFs(command, (fs) => get(fs, path, localFile, opts.force ?? false)),
+    );
+
+  cmd
+    .command('chmod')
+    .description('set permission bits (octal MODE, e.g. 755 or 0644)')
+    .argument('<mode>', 'octal mode')
+    .argument('<path>', 'strata path')
+    .action((mode: string, path: string, _opts: object, command: Command) => {
+      const bits = parseMode(mode);
+      return withFs(command, async (fs) => {
+        await fs.setAttribute(checked(path), { mode: bits });
+      });
+    });
+
+  cmd
+    .command('chown')
+    .description('set owner and/or group: USER[:GROUP] or :GROUP, by name (this machine\'s /etc/passwd, /etc/group) or number')
+    .argument('<owner>', 'USER[:GROUP]')
+    .argument('<path>', 'strata path')
+    .action((spec: string, path: string, _opts: object, command: Command) => {
+      const owner = parseOwner(spec, new IdNames());
+      return withFs(command, async (fs) => {
+        await fs.setAttribute(checked(path), owner);
+      });
+    });
+
+  cmd
+    .command('du')
+    .description('bytes used under PATH: each directory, then PATH (apparent sizes)')
+    .argument('<path>', 'strata path')
+    .option('-s, --summarize', 'only the total for PATH')
+    .option('-h, --human-readable', 'sizes like 1.5K, 12M, 3.0G')
+    .action((path: string, opts: { summarize?: boolean; humanReadable?: boolean }, command: Command) =>
+      withFs(command, (fs) =>
+        toStdout(async (out) => {
+          const size = (n: number) => (opts.humanReadable ? humanSize(n) : String(n));
+          const top = await fs.stat(checked(path));
+          const line = (p: string, bytes: number) => out.write(`${size(bytes)}\t${p === top.path ? path : p}\n`);
+          const total = await summarize(fs, top, opts.summarize ? undefined : line);
+          if (opts.summarize || top.type !== 'DIRECTORY') await line(top.path, total.bytes);
+        }),
+      ),
+    );
+
+  cmd
+    .command('count')
+    .description('directories, files and bytes under PATH (as hdfs dfs -count: DIR_COUNT FILE_COUNT CONTENT_SIZE PATH)')
+    .argument('<path>', 'strata path')
+    .action((path: string, _opts: object, command: Command) =>
+      withFs(command, async (fs) => {
+        const t = await summarize(fs, await fs.stat(checked(path)));
+        process.stdout.write(`${String(t.dirs).padStart(12)} ${String(t.files).padStart(12)} ${String(t.bytes).padStart(18)} ${path}\n`);
+      }),
+    );
+
+  cmd
+    .command('mounts')
+    .description('the mount table: path, under store URI, read-only, options (secrets redacted)')
+    .option('--json', '{ "mounts": [ … ] }')
+    .action((opts: { json?: boolean }, command: Command) =>
+      withFs(command, async (fs) => {
+        const mounts = await fs.mounts();
+        process.stdout.write(opts.json ? JSON.stringify({ mounts }, null, 2) + '\n' : mountsText(mounts));
+      }),
+    );
+
+  return cmd;
 }

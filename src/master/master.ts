@@ -133,6 +133,8 @@ export class Master {
       version: VERSION,
       startTimeMs: this.startTimeMs,
       inodeCount: 0,
+      rssBytes: process.memoryUsage.rss(),
+      heapUsedBytes: process.memoryUsage().heapUsed,
     };
   }
 

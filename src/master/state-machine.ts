@@ -13,7 +13,7 @@
 import { ErrorCode, StrataError } from '../common/errors';
 import { Inode } from './inode';
 import { InodeStore, WriteSet } from './inode-store';
-import type { Journal } from './journal/journal';
+import type { AppendHandle, Journal } from './journal/journal';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
 import { MountEntry, MountTable } from './mount-table';
 import { Prefix, callerKey, metaKey, mountKey, readU64, u64 } from './rocks-store';
@@ -73,7 +73,12 @@ export class StateMachine {
   /** Makes the entry durable and applies it; resolves once both are done. */
   propose(entry: JournalEntry): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
-    const handle = this.journal.append(encodeEntry(entry));
+    let handle: AppendHandle;
+    try {
+      handle = this.journal.append(encodeEntry(entry));
+    } catch (err) {
+      return Promise.reject(err); // CLOSED, or IO once the journal has failed
+    }
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = { index: handle.index, entry, resolve, reject };
       handle.durable.then(

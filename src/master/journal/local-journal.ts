@@ -220,9 +220,10 @@ export class LocalJournal implements Journal {
     try {
       await this.opening;
     } catch (err) {
-      await this.tail?.close().catch(() => undefined);
-      this.tail = undefined;
+      const tail = this.tail;
+      this.tail = undefined; // before awaiting, so a concurrent close() does not close it too
       this.state = 'closed';
+      await tail?.close().catch(() => undefined);
       throw asIoError(err, `cannot open journal ${this.dir}`);
     }
     // close() may have been called while recovering; it closes the file.

@@ -16,6 +16,8 @@ export interface MasterInfo {
   'version'?: (string);
   'startTimeMs'?: (number | string | Long);
   'inodeCount'?: (number | string | Long);
+  'rssBytes'?: (number | string | Long);
+  'heapUsedBytes'?: (number | string | Long);
 }
 
 export interface MasterInfo__Output {
@@ -31,4 +33,6 @@ export interface MasterInfo__Output {
   'version': (string);
   'startTimeMs': (number);
   'inodeCount': (number);
+  'rssBytes': (number);
+  'heapUsedBytes': (number);
 }
