@@ -1,5 +1,6 @@
 // Output helpers of `strata fs`: what coreutils-style listings look like
-// (mode strings, dates, owner names, sizes), the human form of stat and of
+// (mode strings, dates, owner names, sizes), the parsing of chmod and chown
+// arguments, the human form of stat and of
 // the mount table, local file errors in the CLI's `PATH: reason` form, and a
 // buffered stdout writer that respects backpressure so that a listing of a
 // million entries streams instead of sitting in memory.
@@ -9,6 +10,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { FileInfo, MountInfo } from '../common/api';
 import { ErrorCode, StrataError, describeCode } from '../common/errors';
+import { UsageError } from './errors';
 
 // ------------------------------------------------------------ stdout
 
@@ -139,6 +141,46 @@ export class IdNames {
       if (!this.groupIds.has(fields[0])) this.groupIds.set(fields[0], gid);
     }
   }
+}
+
+export function parseMode(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw new UsageError(`invalid mode '${text}': give octal permission bits, e.g. 755 or 0644`);
+  return parseInt(text, 8);
+}
+
+const MAX_ID = 0xfffffffe; // (uid_t)-1 means "unchanged" to chown(2)
+
+/** USER[:GROUP], :GROUP or USER: (the user's login group), by name or number. */
+export function parseOwner(spec: string, ids: IdNames): { uid?: number; gid?: number } {
+  const colon = spec.indexOf(':');
+  const userPart = colon < 0 ? spec : spec.slice(0, colon);
+  const groupPart = colon < 0 ? undefined : spec.slice(colon + 1);
+  if (userPart === '' && (groupPart === undefined || groupPart === '')) throw new UsageError(`invalid owner '${spec}': give USER[:GROUP]`);
+  const result: { uid?: number; gid?: number } = {};
+  if (userPart !== '') {
+    if (/^\d+$/.test(userPart)) {
+      result.uid = Number(userPart);
+      if (result.uid > MAX_ID) throw new UsageError(`invalid user id '${userPart}'`);
+    } else {
+      const user = ids.user(userPart);
+      if (user === null) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `invalid user: '${userPart}' (no such user in /etc/passwd; give a numeric id)`);
+      result.uid = user.uid;
+      if (groupPart === '') result.gid = user.gid;
+    }
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (/^\d+$/.test(groupPart)) {
+      result.gid = Number(groupPart);
+      if (result.gid > MAX_ID) throw new UsageError(`invalid group id '${groupPart}'`);
+    } else {
+      const gid = ids.groupId(groupPart);
+      if (gid === null) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `invalid group: '${groupPart}' (no such group in /etc/group; give a numeric id)`);
+      result.gid = gid;
+    }
+  } else if (groupPart === '' && result.gid === undefined) {
+    throw new UsageError(`invalid owner '${spec}': 'USER:' takes the login group of a named user only`);
+  }
+  return result;
 }
 
 function readColonFile(file: string): string[][] {

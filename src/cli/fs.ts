@@ -4,9 +4,10 @@
 // thrown to src/cli/main.ts, which prints `strata: PATH: reason` and exits 1
 // (2 for a UsageError). Formatting lives in format.ts.
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { constants as fsConstants, createWriteStream, promises as fsp } from 'node:fs';
 import * as nodePath from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FileInfo } from '../common/api';
 import { mastersFrom } from '../common/config';
@@ -15,19 +16,35 @@ import { parsePath } from '../common/paths';
 import type { MasterClientOptions } from '../client/master-client';
 import { StrataFileSystem } from '../client/file-system';
 import { UsageError } from './errors';
-import { IdNames, LongListing, OutputWriter, humanSize, isBrokenPipe, localFileError, mountsText, statText } from './format';
+import { IdNames, LongListing, OutputWriter, humanSize, isBrokenPipe, localFileError, mountsText, parseMode, parseOwner, statText } from './format';
 
-/** A CLI gives up on unreachable masters after this long (env STRATA_CALL_TIMEOUT_MS overrides). */
-export const CLI_CALL_TIMEOUT_MS = 5000;
+/**
+ * How long a command waits while no master is reachable before it fails
+ * (env STRATA_CONNECT_TIMEOUT_MS overrides), so `strata fs ls /` with no
+ * master up says so within seconds instead of hanging.
+ */
+export const CLI_CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long one call may take on a live connection (env STRATA_CALL_TIMEOUT_MS
+ * overrides): long, because a recursive delete or the first listing of a huge
+ * directory in its under store is slow but not stuck.
+ */
+export const CLI_CALL_TIMEOUT_MS = 10 * 60_000;
 /** Directories listed at once by du and count. */
 const WALK_CONCURRENCY = 16;
 
-export function cliClientOptions(env = process.env): MasterClientOptions {
-  const raw = env.STRATA_CALL_TIMEOUT_MS;
-  if (raw === undefined || raw === '') return { callTimeoutMs: CLI_CALL_TIMEOUT_MS };
+function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms <= 0) throw new UsageError(`STRATA_CALL_TIMEOUT_MS must be a positive number of milliseconds, not '${raw}'`);
-  return { callTimeoutMs: ms };
+  if (!Number.isInteger(ms) || ms <= 0) throw new UsageError(`${name} must be a positive number of milliseconds, not '${raw}'`);
+  return ms;
+}
+
+export function cliClientOptions(env = process.env): MasterClientOptions {
+  const callTimeoutMs = envMs(env, 'STRATA_CALL_TIMEOUT_MS', CLI_CALL_TIMEOUT_MS);
+  const connectTimeoutMs = Math.min(envMs(env, 'STRATA_CONNECT_TIMEOUT_MS', CLI_CONNECT_TIMEOUT_MS), callTimeoutMs);
+  return { callTimeoutMs, connectTimeoutMs };
 }
 
 /** Runs fn with a file system client on the configured masters, closed afterwards. */
@@ -36,6 +53,11 @@ async function withFs<T>(command: Command, fn: (fs: StrataFileSystem) => Promise
   const fs = new StrataFileSystem(masters, cliClientOptions());
   try {
     return await fn(fs);
+  } catch (err) {
+    if (err instanceof StrataError && err.code === ErrorCode.UNAVAILABLE && err.message.startsWith('no master ')) {
+      throw new StrataError(err.code, `${err.message}: is a master running there? (--masters or STRATA_MASTERS)`, { cause: err });
+    }
+    throw err;
   } finally {
     await fs.close();
   }
@@ -60,6 +82,24 @@ async function statOrNull(fs: StrataFileSystem, path: string): Promise<FileInfo 
   } catch (err) {
     if (err instanceof StrataError && err.code === ErrorCode.NOT_FOUND) return null;
     throw err;
+  }
+}
+
+/**
+ * A file's content as a stream. Errors of the under store name its URI; the
+ * user gave a strata path, so name that first, and say so plainly when the
+ * file has no data because it is still being written.
+ */
+async function openForRead(fs: StrataFileSystem, path: string): Promise<Readable> {
+  try {
+    return await fs.openRead(checked(path));
+  } catch (err) {
+    if (!(err instanceof StrataError) || err.message.startsWith(path + ':')) throw err;
+    const info = err.code === ErrorCode.NOT_FOUND ? await statOrNull(fs, path).catch(() => null) : null;
+    if (info !== null && info.type === 'FILE' && !info.complete) {
+      throw new StrataError(ErrorCode.NOT_FOUND, `${path}: no data yet: the file is still being written`, { cause: err });
+    }
+    throw new StrataError(err.code, `${path}: ${err.message}`, { cause: err });
   }
 }
 
@@ -195,7 +235,10 @@ async function put(fs: StrataFileSystem, localFile: string, path: string, force:
   // Like cp: an existing directory receives the file under its own name.
   const existing = await statOrNull(fs, path);
   const target = existing?.type === 'DIRECTORY' ? childPath(path, nodePath.basename(localFile)) : path;
-  const info = await fs.createFile(target, { overwrite: force, mode: local.mode & 0o777 });
+  const info = await fs.createFile(target, { overwrite: force, mode: local.mode & 0o777 }).catch((err: unknown) => {
+    const exists = err instanceof StrataError && err.code === ErrorCode.EXISTS && !force;
+    return Promise.reject(exists ? new StrataError(ErrorCode.EXISTS, `${target}: File exists (use -f to replace it)`) : err);
+  });
   try {
     const { store, relPath } = await fs.storeFor(info);
     const status = await store.putFile(relPath, localFile, info.mode);
@@ -209,7 +252,7 @@ async function put(fs: StrataFileSystem, localFile: string, path: string, force:
 }
 
 async function get(fs: StrataFileSystem, path: string, localFile: string, force: boolean): Promise<void> {
-  const source = await fs.openRead(checked(path));
+  const source = await openForRead(fs, path);
   let dest = localFile;
   const local = await fsp.stat(localFile).catch(() => null);
   if (local?.isDirectory()) dest = nodePath.join(localFile, nodePath.basename(path));
@@ -221,59 +264,24 @@ async function get(fs: StrataFileSystem, path: string, localFile: string, force:
     throw localFileError(err, dest);
   }
   try {
-    await pipeline(source, createWriteStream('', { fd: handle, flush: true }));
+    await pipeline(source, createWriteStream('', { fd: handle }));
   } catch (err) {
     await fsp.rm(dest, { force: true }).catch(() => undefined);
     throw err instanceof StrataError ? err : localFileError(err, dest);
   }
 }
 
-// ------------------------------------------------------- chmod and chown
-
-export function parseMode(text: string): number {
-  if (!/^[0-7]{1,4}$/.test(text)) throw new UsageError(`invalid mode '${text}': give octal permission bits, e.g. 755 or 0644`);
-  return parseInt(text, 8);
-}
-
-const MAX_ID = 0xfffffffe; // (uid_t)-1 means "unchanged" to chown(2)
-
-/** USER[:GROUP], :GROUP or USER: (the user's login group), by name or number. */
-export function parseOwner(spec: string, ids: IdNames): { uid?: number; gid?: number } {
-  const colon = spec.indexOf(':');
-  const userPart = colon < 0 ? spec : spec.slice(0, colon);
-  const groupPart = colon < 0 ? undefined : spec.slice(colon + 1);
-  if (userPart === '' && (groupPart === undefined || groupPart === '')) throw new UsageError(`invalid owner '${spec}': give USER[:GROUP]`);
-  const result: { uid?: number; gid?: number } = {};
-  if (userPart !== '') {
-    if (/^\d+$/.test(userPart)) {
-      result.uid = Number(userPart);
-      if (result.uid > MAX_ID) throw new UsageError(`invalid user id '${userPart}'`);
-    } else {
-      const user = ids.user(userPart);
-      if (user === null) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `invalid user: '${userPart}' (no such user in /etc/passwd; give a numeric id)`);
-      result.uid = user.uid;
-      if (groupPart === '') result.gid = user.gid;
-    }
-  }
-  if (groupPart !== undefined && groupPart !== '') {
-    if (/^\d+$/.test(groupPart)) {
-      result.gid = Number(groupPart);
-      if (result.gid > MAX_ID) throw new UsageError(`invalid group id '${groupPart}'`);
-    } else {
-      const gid = ids.groupId(groupPart);
-      if (gid === null) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `invalid group: '${groupPart}' (no such group in /etc/group; give a numeric id)`);
-      result.gid = gid;
-    }
-  } else if (groupPart === '' && result.gid === undefined) {
-    throw new UsageError(`invalid owner '${spec}': 'USER:' takes the login group of a named user only`);
-  }
-  return result;
-}
-
 // --------------------------------------------------------------- commands
 
 export function fsCommand(): Command {
-  const cmd = new Command('fs').description('the file system shell: ls, stat, mkdir, put, get, …');
+  const cmd = new Command('fs')
+    .description('the file system shell: ls, stat, mkdir, put, get, …')
+    .addHelpText(
+      'after',
+      `\nEnvironment:\n  STRATA_MASTERS             masters, when --masters is not given\n` +
+        `  STRATA_CONNECT_TIMEOUT_MS  give up when no master is reachable for this long (default ${CLI_CONNECT_TIMEOUT_MS})\n` +
+        `  STRATA_CALL_TIMEOUT_MS     give up on one call after this long (default ${CLI_CALL_TIMEOUT_MS})`,
+    );
 
   cmd
     .command('ls')
@@ -325,12 +333,18 @@ export function fsCommand(): Command {
 
   cmd
     .command('rm')
-    .description('remove a file or an empty directory (-r: a directory with its contents)')
+    .description('remove a file (-r: a directory with its contents)')
     .argument('<path>', 'strata path')
-    .option('-r, -R, --recursive', 'remove directories and their contents')
-    .action((path: string, opts: { recursive?: boolean }, command: Command) =>
+    .option('-r, --recursive', 'remove directories and their contents')
+    .addOption(new Option('-R', 'the same as -r').hideHelp())
+    .action((path: string, opts: { recursive?: boolean; R?: boolean }, command: Command) =>
       withFs(command, async (fs) => {
-        await fs.delete(checked(path), { recursive: opts.recursive ?? false });
+        const recursive = (opts.recursive ?? false) || (opts.R ?? false);
+        // Like rm(1) and `hdfs dfs -rm`: a directory only with -r.
+        if (!recursive && (await fs.stat(checked(path))).type === 'DIRECTORY') {
+          throw new StrataError(ErrorCode.IS_DIRECTORY, `${path}: Is a directory (use rm -r)`);
+        }
+        await fs.delete(checked(path), { recursive });
       }),
     );
 
@@ -359,7 +373,7 @@ export function fsCommand(): Command {
     .argument('<path>', 'strata path')
     .action((path: string, _opts: object, command: Command) =>
       withFs(command, async (fs) => {
-        const source = await fs.openRead(checked(path));
+        const source = await openForRead(fs, path);
         try {
           await pipeline(source, process.stdout, { end: false });
         } catch (err) {
@@ -447,7 +461,7 @@ export function fsCommand(): Command {
     .option('--json', '{ "mounts": [ … ] }')
     .action((opts: { json?: boolean }, command: Command) =>
       withFs(command, async (fs) => {
-        const mounts = await fs.mounts();
+        const mounts = (await fs.mounts()).map((m) => ({ path: m.path, ufsUri: m.ufsUri, readOnly: m.readOnly, options: m.options, mountId: m.mountId }));
         process.stdout.write(opts.json ? JSON.stringify({ mounts }, null, 2) + '\n' : mountsText(mounts));
       }),
     );

@@ -83,6 +83,7 @@ export class StrataFileSystem {
     const info = await this.stat(path);
     if (info.type === 'DIRECTORY') throw new StrataError(ErrorCode.IS_DIRECTORY, `${path}: Is a directory`);
     if (info.type !== 'FILE') throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${path}: not a regular file`);
+    if (!info.complete) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${path}: no data yet: the file is still being written`);
     const { store, relPath } = await this.storeFor(info);
     return store.openReadStream(relPath);
   }

@@ -31,6 +31,13 @@ export interface MasterClientOptions {
   callTimeoutMs?: number;
   /** Pause between reconnection attempts. */
   retryIntervalMs?: number;
+  /**
+   * Unset: only callTimeoutMs applies. Set (a CLI's fail-fast): calls also
+   * fail with UNAVAILABLE once no master has been connected for this long
+   * while they wait; a call on a live connection may still take up to
+   * callTimeoutMs (a recursive delete, the first listing of a huge directory).
+   */
+  connectTimeoutMs?: number;
 }
 
 interface PendingCall {
@@ -61,12 +68,16 @@ export class MasterClient {
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly callTimeoutMs: number;
   private readonly retryIntervalMs: number;
+  private readonly connectTimeoutMs: number | null;
+  /** Since when calls have been waiting with no master connected (connectTimeoutMs). */
+  private disconnectedSince: number | null = null;
 
   constructor(masters: string[], options: MasterClientOptions = {}) {
     if (masters.length === 0) throw new StrataError(ErrorCode.INVALID_ARGUMENT, 'no master address given');
     this.masters = [...masters];
     this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
     this.retryIntervalMs = options.retryIntervalMs ?? 200;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? null;
     this.sweepTimer = setInterval(() => this.failExpired(), 250);
     this.sweepTimer.unref();
   }
@@ -193,11 +204,29 @@ export class MasterClient {
 
   private failExpired(): void {
     const now = Date.now();
+    if (this.connectTimeoutMs !== null) this.failUnconnected(now, this.connectTimeoutMs);
     for (const p of this.pending.values()) {
       if (p.deadline <= now) {
         this.pending.delete(p.callId);
         p.reject(new StrataError(ErrorCode.UNAVAILABLE, `no master answered within ${this.callTimeoutMs} ms (tried ${this.masters.join(', ')})`));
       }
+    }
+  }
+
+  /** Fails every pending call once no master has been connected for limitMs while they wait. */
+  private failUnconnected(now: number, limitMs: number): void {
+    const connected =
+      this.stream !== null && this.client !== null && this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
+    if (connected || this.pending.size === 0) {
+      this.disconnectedSince = null;
+      return;
+    }
+    this.disconnectedSince ??= now;
+    if (now - this.disconnectedSince < limitMs) return;
+    this.disconnectedSince = null;
+    for (const p of this.pending.values()) {
+      this.pending.delete(p.callId);
+      p.reject(new StrataError(ErrorCode.UNAVAILABLE, `no master reachable within ${limitMs} ms (tried ${this.masters.join(', ')})`));
     }
   }
 

@@ -28,12 +28,15 @@ import { LockMode, LockSet, edgeLockKey } from './lock-manager';
 import { CallerRecord, EntryOp, JournalEntry } from './journal/entry';
 import { MountEntry, MountTable, redactOptions } from './mount-table';
 import { LruCache } from './inode-store';
+import { Prefix, readU64 } from './rocks-store';
 import type { StateMachine } from './state-machine';
 
 export const DEFAULT_LIST_PAGE = 1000;
 const MAX_LIST_PAGE = 10_000;
 /** Replies of retried calls older than this many seqs are trimmed (one range delete per window). */
 const CALLER_TRIM_WINDOW = 1024;
+/** Ops per journal entry when sweeping a deleted subtree. */
+const SWEEP_BATCH = 1000;
 
 export class FileSystemMaster {
   private nextId: number;
@@ -42,9 +45,13 @@ export class FileSystemMaster {
   private readonly loading = new Map<string, Promise<void>>();
   private readonly inflightCalls = new Map<string, Promise<unknown>>();
   private readonly knownClients = new LruCache<string, true>(100_000);
+  private sweeping: Promise<void> | null = null;
+  private sweepAgain = false;
+  private closed = false;
 
   constructor(
-    private readonly tree: InodeTree,
+    /** Public for tests and diagnostics (its lock manager shows what is held). */
+    readonly tree: InodeTree,
     private readonly sm: StateMachine,
     private readonly mounts: MountTable,
     firstFreeId: number,
@@ -204,23 +211,27 @@ export class FileSystemMaster {
         this.checkNoMountsBelow(names, req.path);
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
-        const removed: Array<{ parent: number; name: string; id: number }> = [];
-        if (inode.kind === InodeKind.DIR) {
-          if (!inode.loaded) throw new NeedsLoad(names);
-          if (!req.recursive && (await this.tree.store.hasChildren(inode.id))) {
-            throw new StrataError(ErrorCode.NOT_EMPTY, `${req.path}: Directory not empty`);
+        const isDir = inode.kind === InodeKind.DIR;
+        // A non-empty directory (recursive) is detached in this one entry and
+        // swept in the background: the user sees it gone at once, atomically,
+        // and no entry grows with the size of the subtree.
+        let detach = false;
+        if (isDir) {
+          if (!inode.loaded && !req.recursive) throw new NeedsLoad(names);
+          if (await this.tree.store.hasChildren(inode.id)) {
+            if (!req.recursive) throw new StrataError(ErrorCode.NOT_EMPTY, `${req.path}: Directory not empty`);
+            detach = true;
           }
-          if (req.recursive) await this.tree.collectDescendants(inode.id, removed);
         }
         await (await this.ufs(mount)).delete(relPath, req.recursive);
         const now = this.clock();
         const ops: EntryOp[] = [
           { op: 'deleteEdge', parent: parent.id, name: names[names.length - 1] },
-          { op: 'deleteInode', id: inode.id },
+          detach ? { op: 'trash', id: inode.id } : { op: 'deleteInode', id: inode.id },
+          { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: isDir ? -1 : 0 },
         ];
-        for (const d of removed) ops.push({ op: 'deleteEdge', parent: d.parent, name: d.name }, { op: 'deleteInode', id: d.id });
-        ops.push({ op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: inode.kind === InodeKind.DIR ? -1 : 0 });
         await this.propose(ops, caller, {});
+        if (detach) this.kickSweeper();
         return {};
       }),
     );
@@ -357,6 +368,75 @@ export class FileSystemMaster {
         return { info };
       }),
     );
+  }
+
+  // -------------------------------------------------------------- sweeper
+
+  /** Starts sweeping the subtrees recursive deletes left behind (also after a restart). */
+  startSweeper(): void {
+    this.kickSweeper();
+  }
+
+  private kickSweeper(): void {
+    if (this.closed) return;
+    if (this.sweeping !== null) {
+      this.sweepAgain = true;
+      return;
+    }
+    this.sweeping = this.sweepAll()
+      .catch(() => undefined) // tried again at the next kick or restart
+      .finally(() => {
+        this.sweeping = null;
+        if (this.sweepAgain) {
+          this.sweepAgain = false;
+          this.kickSweeper();
+        }
+      });
+  }
+
+  private async sweepAll(): Promise<void> {
+    for (;;) {
+      const roots = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.TRASH]), lt: Buffer.from([Prefix.TRASH + 1]) }, 100);
+      if (roots.length === 0 || this.closed) return;
+      for (const row of roots) await this.sweep(readU64(row.key, 1));
+    }
+  }
+
+  /**
+   * Deletes a detached subtree bottom-up in entries of at most SWEEP_BATCH ops.
+   * Nothing else can reach it (its edge is gone), so no locks are needed; a
+   * sweep cut short by a crash resumes from what is left.
+   */
+  private async sweep(rootId: number): Promise<void> {
+    let ops: EntryOp[] = [];
+    const flush = async () => {
+      if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'sweep stopped: master closing'); // resumed on restart
+      if (ops.length === 0) return;
+      const batch = ops;
+      ops = [];
+      await this.sm.propose({ ops: batch });
+    };
+    const visit = async (dirId: number): Promise<void> => {
+      for (;;) {
+        const page = await this.tree.store.listChildren(dirId, '', SWEEP_BATCH);
+        if (page.length === 0) return;
+        for (const child of page) {
+          const inode = await this.tree.store.getInode(child.id);
+          if (inode !== null && inode.kind === InodeKind.DIR) await visit(child.id);
+          ops.push({ op: 'deleteEdge', parent: dirId, name: child.name }, { op: 'deleteInode', id: child.id });
+          if (ops.length >= SWEEP_BATCH) await flush();
+        }
+        await flush(); // the next page is read from the store, after these deletes
+      }
+    };
+    await visit(rootId);
+    ops.push({ op: 'deleteInode', id: rootId }, { op: 'untrash', id: rootId });
+    await flush();
+  }
+
+  /** Resolves once no sweep is running (tests, clean shutdown). */
+  async sweepIdle(): Promise<void> {
+    while (this.sweeping !== null) await this.sweeping;
   }
 
   // -------------------------------------------------------------- helpers
@@ -601,7 +681,14 @@ export class FileSystemMaster {
   }
 
   /** Closes the under stores this master opened. */
+  /** Stops background work (the sweeper) at its next entry; resumed on restart. */
+  async stopBackground(): Promise<void> {
+    this.closed = true;
+    await this.sweepIdle();
+  }
+
   async close(): Promise<void> {
+    await this.stopBackground();
     const stores = [...this.ufsByMount.values()];
     this.ufsByMount.clear();
     for (const store of stores) {

@@ -119,21 +119,6 @@ export class InodeTree {
     const pa = await this.lockPath(a, pattern, locks);
     return [pa, pb];
   }
-
-  /** Every inode id below a directory, depth first (for recursive delete). */
-  async collectDescendants(dirId: number, out: Array<{ parent: number; name: string; id: number }>): Promise<void> {
-    let startAfter = '';
-    for (;;) {
-      const page = await this.store.listChildren(dirId, startAfter, 1000);
-      for (const child of page) {
-        out.push({ parent: dirId, name: child.name, id: child.id });
-        const inode = await this.store.getInode(child.id);
-        if (inode !== null && inode.kind === InodeKind.DIR) await this.collectDescendants(child.id, out);
-      }
-      if (page.length < 1000) return;
-      startAfter = page[page.length - 1].name;
-    }
-  }
 }
 
 /** Lexicographic order of component lists; an ancestor sorts before its descendants. */

@@ -22,7 +22,7 @@ import { InodeTree } from './inode-tree';
 import { LocalJournal } from './journal/local-journal';
 import { InodeLockManager } from './lock-manager';
 import { MountTable, ROOT_MOUNT_ID } from './mount-table';
-import { Prefix, RocksStore, inodeKey } from './rocks-store';
+import { RocksStore } from './rocks-store';
 import { loadMasterProto, masterServiceImplementation } from './service';
 import { StateMachine } from './state-machine';
 
@@ -69,11 +69,11 @@ export class Master {
     const mounts = new MountTable();
     this.sm = new StateMachine(this.store, this.journal, mounts);
     await this.sm.recover();
-    const lastInode = await this.rocks.last({ gte: inodeKey(0), lt: Buffer.from([Prefix.INODE + 1]) });
-    const firstFreeId = lastInode === null ? ROOT_ID + 1 : Number(lastInode.key.readBigUInt64BE(1)) + 1;
+    const firstFreeId = Math.max(this.sm.firstFreeId, ROOT_ID + 1);
     const tree = new InodeTree(this.store, new InodeLockManager());
     this.fs = new FileSystemMaster(tree, this.sm, mounts, firstFreeId);
     if ((await this.store.getInode(ROOT_ID)) === null) await this.format();
+    this.fs.startSweeper();
 
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': 16 * 1024 * 1024,
@@ -159,6 +159,7 @@ export class Master {
         });
       });
     }
+    await this.fs?.stopBackground();
     try {
       await this.sm?.checkpoint();
     } finally {

@@ -9,6 +9,7 @@
 //   M <name:utf8>                       -> metadata: 'applied' (u64be), 'format' (JSON)
 //   C <clientId:utf8> 0x00 <seq:u64be>  -> reply of a mutating call (JSON), for retries
 //   T <mountId:u64be>                   -> mount table entry (JSON)
+//   G <ino:u64be>                       -> '' : a detached subtree still to be swept (recursive delete)
 //
 // Ids are big-endian so that scans are ordered; a directory listing is one
 // prefix scan of E<parent>, already sorted by the names' bytes.
@@ -23,7 +24,7 @@
 import RocksDB from 'rocksdb-native';
 import { ErrorCode, StrataError } from '../common/errors';
 
-export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54 } as const;
+export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54, TRASH: 0x47 } as const;
 
 export function inodeKey(id: number): Buffer {
   const key = Buffer.allocUnsafe(9);
@@ -74,6 +75,13 @@ export function mountKey(mountId: number): Buffer {
   const key = Buffer.allocUnsafe(9);
   key[0] = Prefix.MOUNT;
   key.writeBigUInt64BE(BigInt(mountId), 1);
+  return key;
+}
+
+export function trashKey(id: number): Buffer {
+  const key = Buffer.allocUnsafe(9);
+  key[0] = Prefix.TRASH;
+  key.writeBigUInt64BE(BigInt(id), 1);
   return key;
 }
 
@@ -172,7 +180,8 @@ export class RocksStore {
   /** Keys and values in [gte, lt) (or (gt, lt)), in key order, at most limit. */
   async scan(range: { gte?: Buffer; gt?: Buffer; lt: Buffer }, limit: number): Promise<Array<{ key: Buffer; value: Buffer }>> {
     const out: Array<{ key: Buffer; value: Buffer }> = [];
-    for await (const entry of this.db.iterator({ ...range, limit })) {
+    // capacity: entries fetched per native round trip (rocksdb-native's default is 8).
+    for await (const entry of this.db.iterator({ ...range, limit, capacity: Math.max(8, Math.min(limit, 1024)) })) {
       out.push({ key: entry.key, value: entry.value });
     }
     return out;
@@ -188,7 +197,7 @@ export class RocksStore {
 
   /** Iterates a range without limit (snapshots, recursive walks). */
   iterate(range: { gte?: Buffer; gt?: Buffer; lt: Buffer }): AsyncIterable<{ key: Buffer; value: Buffer }> {
-    return this.db.iterator(range);
+    return this.db.iterator({ ...range, capacity: 1024 });
   }
 
   /** Flushes the memtables to SST files, so the journal before this point can go. */

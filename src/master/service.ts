@@ -156,7 +156,12 @@ export function masterServiceImplementation(fs: FileSystemMaster, info: MasterIn
           if (!writable) await new Promise((resolve) => call.once('drain', resolve));
         }
         call.end();
-      })().catch((err: unknown) => call.destroy(Object.assign(new Error(toStrataError(err).message), toServiceError(err))));
+      })().catch((err: unknown) => {
+        // emit('error'), not destroy(err): grpc-js turns an 'error' event into
+        // the call's status (with our trailing metadata) and ends the call; a
+        // destroyed stream never sends a status, and the client waits forever.
+        call.emit('error', Object.assign(new Error(toStrataError(err).message), toServiceError(err)));
+      });
     }) as grpc.handleServerStreamingCall<unknown, unknown>,
     CreateFile: unary(handlers.createFile),
     CompleteFile: unary(handlers.completeFile),

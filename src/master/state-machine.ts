@@ -12,11 +12,11 @@
 
 import { ErrorCode, StrataError } from '../common/errors';
 import { Inode } from './inode';
-import { InodeStore, WriteSet } from './inode-store';
+import { InodeStore, LruCache, WriteSet } from './inode-store';
 import type { AppendHandle, Journal } from './journal/journal';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
 import { MountEntry, MountTable } from './mount-table';
-import { Prefix, callerKey, metaKey, mountKey, readU64, u64 } from './rocks-store';
+import { Prefix, callerKey, metaKey, mountKey, readU64, trashKey, u64 } from './rocks-store';
 
 interface Pending {
   index: number;
@@ -30,19 +30,26 @@ const COMPACT_EVERY = 200_000;
 
 export class StateMachine {
   private appliedIndex = 0;
+  /** One past the highest inode id ever applied. */
+  private nextFreeId = 2;
   private readonly applyQueue: Pending[] = [];
   private applying = false;
   private failed: StrataError | null = null;
   private lastCompactedAt = 0;
   private compacting = false;
-  /** Highest seq applied per client since start (bounded by the LRU in the master). */
-  readonly latestSeq = new Map<string, number>();
+  /** Highest seq applied per client since start, for the most recent clients. */
+  readonly latestSeq = new LruCache<string, number>(100_000);
 
   constructor(
     private readonly store: InodeStore,
     private readonly journal: Journal,
     readonly mounts: MountTable,
   ) {}
+
+  /** One past the highest inode id ever applied: where a leader's id allocator starts. */
+  get firstFreeId(): number {
+    return this.nextFreeId;
+  }
 
   get applied(): number {
     return this.appliedIndex;
@@ -52,6 +59,8 @@ export class StateMachine {
   async recover(): Promise<void> {
     const applied = await this.store.rocks.get(metaKey('applied'));
     this.appliedIndex = applied === null ? 0 : readU64(applied);
+    const nextId = await this.store.rocks.get(metaKey('nextId'));
+    if (nextId !== null) this.nextFreeId = readU64(nextId);
     for (const row of await this.store.rocks.scan({ gte: Buffer.from([Prefix.MOUNT]), lt: Buffer.from([Prefix.MOUNT + 1]) }, 1_000_000)) {
       this.mounts.put(JSON.parse(row.value.toString('utf8')) as MountEntry);
     }
@@ -125,6 +134,8 @@ export class StateMachine {
       this.appliedIndex = index;
     }
     set.put(metaKey('applied'), u64(this.appliedIndex));
+    // Ids are never reused, even when the newest inodes were deleted before a restart.
+    set.put(metaKey('nextId'), u64(this.nextFreeId));
     await this.store.commit(set);
   }
 
@@ -133,6 +144,7 @@ export class StateMachine {
       switch (op.op) {
         case 'putInode':
           set.putInode(op.inode);
+          if (op.inode.id >= this.nextFreeId) this.nextFreeId = op.inode.id + 1;
           break;
         case 'deleteInode':
           set.deleteInode(op.id);
@@ -161,6 +173,12 @@ export class StateMachine {
           set.putInode({ ...dir, loaded: true, fingerprint: op.fingerprint });
           break;
         }
+        case 'trash':
+          set.put(trashKey(op.id), Buffer.alloc(0));
+          break;
+        case 'untrash':
+          set.deleteRange(trashKey(op.id), trashKey(op.id + 1));
+          break;
         case 'putMount':
           set.put(mountKey(op.mount.id), Buffer.from(JSON.stringify(op.mount)));
           this.mounts.put(op.mount);

@@ -7,6 +7,8 @@ declare module 'rocksdb-native' {
     lte?: Buffer;
     limit?: number;
     reverse?: boolean;
+    /** Entries per native read (default 8). */
+    capacity?: number;
   }
   interface ReadBatch {
     get(key: Buffer): Promise<Buffer | null>;

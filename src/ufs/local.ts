@@ -36,6 +36,7 @@ export const TEMP_PREFIX = '.strata-tmp-';
 export const DEFAULT_PAGE_SIZE = 1000;
 /** lstat calls in flight per listing page (the libuv pool has 4 threads by default). */
 const STAT_CONCURRENCY = 32;
+const NOT_FOLLOWED = 'is a symlink; the local store does not follow symlinks';
 
 // The one table from Node fs errno codes to strata codes. Anything not here is IO.
 const errnoToCode: Readonly<Record<string, ErrorCode>> = {
@@ -229,7 +230,8 @@ export class LocalUnderStore implements UnderStore {
   /** Opens rootDir without checking it; see open() for the checked way. */
   constructor(rootDir: string, opts: UnderStoreOptions = {}) {
     if (typeof rootDir !== 'string' || !nodePath.isAbsolute(rootDir) || rootDir.includes('\0')) {
-      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `local under store root must be an absolute path: ${String(rootDir)}`);
+      const shown = String(rootDir);
+      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `local under store root must be an absolute path: ${shown}`);
     }
     this.rootDir = nodePath.resolve(rootDir);
     this.uri = `file://${this.rootDir}`;
@@ -323,7 +325,7 @@ export class LocalUnderStore implements UnderStore {
           if (!st.isDirectory()) {
             const rel = names.slice(0, i + 1).join('/');
             const last = i === names.length - 1;
-            const why = st.isSymbolicLink() ? 'is a symlink (not followed)' : 'is not a directory';
+            const why = st.isSymbolicLink() ? NOT_FOLLOWED : 'is not a directory';
             throw new StrataError(last ? ErrorCode.EXISTS : ErrorCode.NOT_DIRECTORY, `${this.uri}: ${rel} ${why}`);
           }
         }
@@ -369,8 +371,7 @@ export class LocalUnderStore implements UnderStore {
     return this.run('write', path, async () => {
       if (names.length === 0) throw new StrataError(ErrorCode.IS_DIRECTORY, `${this.uri}: the root is a directory`);
       const dir = await this.dir(names.slice(0, -1));
-      const tmp = nodePath.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
-      return this.replaceWithTemp(dir, names, tmp, mode, async () => {
+      return this.replaceWithTemp(dir, names[names.length - 1], mode, async (tmp) => {
         const handle = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
         try {
           if (Buffer.isBuffer(data)) {
@@ -395,8 +396,7 @@ export class LocalUnderStore implements UnderStore {
     return this.run(`put ${localFile} to`, path, async () => {
       if (names.length === 0) throw new StrataError(ErrorCode.IS_DIRECTORY, `${this.uri}: the root is a directory`);
       const dir = await this.dir(names.slice(0, -1));
-      const tmp = nodePath.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
-      return this.replaceWithTemp(dir, names, tmp, mode, async () => {
+      return this.replaceWithTemp(dir, names[names.length - 1], mode, async (tmp) => {
         try {
           // FICLONE: a reflink where the file system has them, a copy elsewhere.
           await fsp.copyFile(localFile, tmp, fsc.COPYFILE_EXCL | fsc.COPYFILE_FICLONE);
@@ -420,7 +420,7 @@ export class LocalUnderStore implements UnderStore {
       if (st === null) return;
       if (!st.isDirectory()) await fsp.unlink(host);
       else if (recursive) await fsp.rm(host, { recursive: true, force: true }); // unlinks symlinks, never follows
-      else await this.removeEmptyDir(host);
+      else await this.removeEmptyDir(host, path);
       await syncDir(dir);
     });
   }
@@ -455,7 +455,7 @@ export class LocalUnderStore implements UnderStore {
       const dir = await this.dir(names.slice(0, -1));
       const host = nodePath.join(dir, names[names.length - 1]);
       const st = await lstatOrNull(host);
-      if (st === null) throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: chmod ${path}: no such file or directory`);
+      if (st === null) throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: chmod ${path}: no such entry`);
       if (st.isSymbolicLink()) return; // Linux has no lchmod; chmod would follow the link
       await fsp.chmod(host, mode);
     });
@@ -478,8 +478,9 @@ export class LocalUnderStore implements UnderStore {
 
   async symlink(path: string, target: string): Promise<void> {
     const names = this.begin(path, true);
-    if (typeof target !== 'string' || target === '' || target.includes('\0') || Buffer.byteLength(target) > MAX_PATH_BYTES) {
-      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `symlink target must be 1..${MAX_PATH_BYTES} bytes without NUL`);
+    const targetBytes = typeof target === 'string' ? Buffer.byteLength(target) : 0;
+    if (targetBytes === 0 || targetBytes > MAX_PATH_BYTES || target.includes('\0')) {
+      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `symlink target must be 1..${MAX_PATH_BYTES} bytes, no NUL`);
     }
     await this.run('symlink', path, async () => {
       if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, `${this.uri}: the root directory exists`);
@@ -543,7 +544,7 @@ export class LocalUnderStore implements UnderStore {
       const st = await lstatOrNull(dir);
       if (st === null) throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: ${rel}: no such directory`);
       if (st.isSymbolicLink()) {
-        throw new StrataError(ErrorCode.NOT_DIRECTORY, `${this.uri}: ${rel} is a symlink; the local store does not follow symlinks`);
+        throw new StrataError(ErrorCode.NOT_DIRECTORY, `${this.uri}: ${rel} ${NOT_FOLLOWED}`);
       }
       if (!st.isDirectory()) throw new StrataError(ErrorCode.NOT_DIRECTORY, `${this.uri}: ${rel} is not a directory`);
     }
@@ -555,7 +556,8 @@ export class LocalUnderStore implements UnderStore {
     try {
       return await this.dir(names);
     } catch (err) {
-      if (err instanceof StrataError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.NOT_DIRECTORY)) return null;
+      const code = err instanceof StrataError ? err.code : undefined;
+      if (code === ErrorCode.NOT_FOUND || code === ErrorCode.NOT_DIRECTORY) return null;
       throw err;
     }
   }
@@ -571,7 +573,7 @@ export class LocalUnderStore implements UnderStore {
       handle = await fsp.open(host, flags | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
     } catch (err) {
       if (errnoOf(err) !== 'ELOOP') throw err;
-      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${this.uri}: ${rel} is a symlink; the local store does not follow symlinks`);
+      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${this.uri}: ${rel} ${NOT_FOLLOWED}`);
     }
     const st = await handle.stat();
     if (st.isFile()) return handle;
@@ -581,20 +583,20 @@ export class LocalUnderStore implements UnderStore {
   }
 
   /**
-   * The atomic replace: fill() creates tmp (same directory, so the rename
-   * stays on one file system); then set its mode, fsync it, rename it over the
-   * destination and fsync the directory. Readers see the old file or the new.
+   * The atomic replace: fill(tmp) creates a temp file in the same directory
+   * (so the rename stays on one file system); then set its mode, fsync it,
+   * rename it over name and fsync the directory. Readers see the old file or
+   * the new. The random temp name has a fixed length, whatever name's length.
    */
   private async replaceWithTemp(
     dir: string,
-    names: readonly string[],
-    tmp: string,
+    name: string,
     mode: number,
-    fill: () => Promise<void>,
+    fill: (tmp: string) => Promise<void>,
   ): Promise<UfsStatus> {
-    const name = names[names.length - 1];
+    const tmp = nodePath.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
     try {
-      await fill();
+      await fill(tmp);
       const handle = await fsp.open(tmp, fsc.O_RDONLY | fsc.O_NOFOLLOW);
       let st: BigIntStats;
       try {
@@ -614,17 +616,18 @@ export class LocalUnderStore implements UnderStore {
   }
 
   /**
-   * rmdir, except that temp files of crashed writes (which list hides) do not
-   * keep a directory that lists as empty from being deleted.
+   * rmdir, except that temp files (which list hides) do not keep a directory
+   * that lists as empty from being deleted: leftovers of crashed writes are
+   * removed, and a write still in flight there fails at its rename.
    */
-  private async removeEmptyDir(host: string): Promise<void> {
+  private async removeEmptyDir(host: string, path: string): Promise<void> {
     try {
       await fsp.rmdir(host);
     } catch (err) {
       if (errnoOf(err) !== 'ENOTEMPTY' && errnoOf(err) !== 'EEXIST') throw err;
       const left = await fsp.readdir(host);
       if (!left.every((n) => n.startsWith(TEMP_PREFIX))) {
-        throw new StrataError(ErrorCode.NOT_EMPTY, `${this.uri}: directory not empty`, { cause: err });
+        throw new StrataError(ErrorCode.NOT_EMPTY, `${this.uri}: delete ${path}: directory not empty`, { cause: err });
       }
       await Promise.all(left.map((n) => fsp.rm(nodePath.join(host, n), { force: true, recursive: true })));
       await fsp.rmdir(host);

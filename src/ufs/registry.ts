@@ -36,7 +36,8 @@ export function parseUfsUri(uri: string): UfsUri {
   }
   const m = uriPattern.exec(uri);
   if (m === null) {
-    throw new StrataError(ErrorCode.INVALID_ARGUMENT, `'${uri}' is not an under store URI (scheme://…, e.g. file:///data)`);
+    const hint = 'scheme://…, e.g. file:///data';
+    throw new StrataError(ErrorCode.INVALID_ARGUMENT, `'${uri}' is not an under store URI (${hint})`);
   }
   return { scheme: `${m[1].toLowerCase()}:`, authority: m[2], path: m[3] };
 }

@@ -17,6 +17,10 @@ export type EntryOp =
   // time (its lock is only read-held): mtime = max(mtime, t), nlink += delta.
   | { op: 'touchDir'; id: number; mtimeMs: number; nlinkDelta: number }
   | { op: 'markLoaded'; id: number; fingerprint: string }
+  // A recursive delete detaches a subtree in one entry and marks its root as
+  // trash; the sweeper then removes the inodes below in bounded entries.
+  | { op: 'trash'; id: number }
+  | { op: 'untrash'; id: number }
   | { op: 'putMount'; mount: MountEntry }
   | { op: 'deleteMount'; id: number };
 
