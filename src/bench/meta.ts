@@ -28,6 +28,8 @@ export interface MetaBenchOptions {
   window: number;
   layouts: Array<'tree' | 'shared'>;
   referenceSec: number;
+  /** Leave the files in place (e.g. to measure a large namespace). */
+  keep: boolean;
 }
 
 export interface MetaBenchResult {
@@ -134,7 +136,7 @@ export async function runMetaBench(o: MetaBenchOptions, progress: (line: string)
       const target = layout === 'tree' ? result.ops : result.opsSharedDir;
       for (const op of META_OPS) {
         // create, rename and delete build on each other: run them even when not asked for.
-        const needed = o.ops.includes(op) || op === 'create' || (op === 'rename' && o.ops.includes('delete'));
+        const needed = o.ops.includes(op) || op === 'create' || (op === 'rename' && o.ops.includes('delete') && !o.keep);
         if (!needed) continue;
         const f = await runPhase(op);
         if (o.ops.includes(op)) {
@@ -145,7 +147,7 @@ export async function runMetaBench(o: MetaBenchOptions, progress: (line: string)
     }
     const info = await admin.master.call<MasterInfo>('getMasterInfo', {});
     result.masterRssBytes = info.rssBytes;
-    await admin.delete(root, { recursive: true });
+    if (!o.keep) await admin.delete(root, { recursive: true });
   } finally {
     for (const w of workers) {
       if (w.child.connected) w.child.send({ kind: 'exit' });
