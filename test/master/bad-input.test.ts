@@ -287,6 +287,27 @@ describe('bad input', () => {
       assert.deepEqual(pages.map((p) => p.hasMore), [true, true, false]);
       await unary('Rename', { src: '/plain/e', dst: '/plain/f' });
       await unary('Delete', { path: '/plain', recursive: true });
+      // A mutation retried with the same caller id is answered from memory, not applied twice.
+      const caller = { clientId: 'plain-client', seq: 1, firstIncomplete: 1 };
+      const first = await unary('CreateFile', { caller, path: '/retried', mode: 0o644 });
+      const retry = await unary('CreateFile', { caller, path: '/retried', mode: 0o644 });
+      assert.equal((retry.info as { id: number }).id, (first.info as { id: number }).id);
+      await unary('Delete', { path: '/retried' });
+      // The Session stream refuses a call without an operation, and goes on.
+      const replies = await new Promise<Array<{ callId: number; error: { code: string } | null }>>((resolve, reject) => {
+        const out: Array<{ callId: number; error: { code: string } | null }> = [];
+        const session = methods.Session.call(raw, { deadline: Date.now() + CALL_DEADLINE_MS }) as grpc.ClientDuplexStream<object, { replies: Array<{ callId: number; error: { code: string } | null }> }>;
+        session.on('data', (batch) => {
+          out.push(...batch.replies);
+          if (out.length === 2) session.end();
+        });
+        session.on('error', reject);
+        session.on('end', () => resolve(out));
+        session.write({ calls: [{ callId: 7 }, { callId: 8, getStatus: { path: '/dir' } }] });
+      });
+      replies.sort((a, b) => a.callId - b.callId);
+      assert.equal(replies[0].error?.code, 'INVALID_ARGUMENT');
+      assert.equal(replies[1].error, null);
       const info = await unary('GetMasterInfo', {});
       assert.equal(info.role, 'leader');
       assert.ok(Number(info.appliedIndex) > 0);

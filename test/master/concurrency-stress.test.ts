@@ -21,7 +21,11 @@
 //     on the interleaving, yet their operations do interleave with hundreds of
 //     others in the master (shared group commits, apply batches, caches,
 //     lock manager): a bug that leaks state between operations shows up as a
-//     wrong answer or a wrong final tree.
+//     wrong answer or a wrong final tree. (The alternative, waves of
+//     operations on disjoint subtrees, would give an order too, but by
+//     keeping conflicting operations apart it never exercises the locks that
+//     matter; here the contention lives in /shared, where the invariants
+//     check it, and the exact model check lives in the lanes.)
 //   - SHARED workers that hammer one small contended subtree (/shared, three
 //     names, depth three) with the same mix, several in flight per client, so
 //     that conflicts (same edge, rename vs delete of an ancestor, moves in
@@ -30,17 +34,22 @@
 //     (success or a namespace error code, never INTERNAL/IO/UNAVAILABLE) and,
 //     with everything else, by the invariants.
 //
+// A watchdog fails the test (instead of hanging it) if the operations do not
+// finish: that is what a lock-order deadlock looks like.
+//
 // Afterwards: no lock object is left in the lock manager; the namespace read
 // through the API satisfies the invariants (unique ids, parents are
 // directories, nlink = 2 + subdirectories); then, with the master closed,
-// a direct scan of RocksDB satisfies them too (every inode reachable by
-// exactly one edge, no dangling edge, no orphan) and holds exactly what the
-// API showed (the cache and the disk agree); and the root under store holds
-// exactly the namespace's directories (files are never written here).
+// once the sweeper has removed what recursive deletes detached, a direct
+// scan of RocksDB satisfies them too (every inode reachable by exactly one
+// edge, no dangling edge, no orphan, no trash left) and holds exactly what
+// the API showed (the cache and the disk agree); and the root under store
+// holds exactly the namespace's directories (files are never written here).
 //
 // The operations come from a seeded PRNG; the seed is printed as a test
-// diagnostic and in any failure. Rerun a failure with STRATA_STRESS_SEED=<seed>
-// (the interleaving differs from run to run, the operations do not).
+// diagnostic and in any failure. Rerun a failure with STRATA_STRESS_SEED=<seed>:
+// the lanes' operations repeat exactly; the interleaving, and so the shared
+// workers' choices (they pick paths that succeeded before), do not.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +81,8 @@ const OPS_PER_LANE = 200;
 const OPS_PER_SHARED = 150;
 const NAMES = ['a', 'b', 'c'];
 const MAX_DEPTH = 3;
+/** The operations take seconds; past this they are stuck (a deadlock): fail, do not hang. */
+const WORK_DEADLINE_MS = 45_000;
 /** What a contended operation may fail with: the namespace's own refusals. */
 const PLAUSIBLE = new Set(['ok', 'NOT_FOUND', 'EXISTS', 'NOT_EMPTY', 'NOT_DIRECTORY', 'IS_DIRECTORY', 'INVALID_ARGUMENT']);
 
@@ -357,8 +368,16 @@ test('concurrent clients leave a namespace that matches each client’s sequenti
     const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
     const started = Date.now();
 
+    // A deadlock would leave operations waiting forever: after the deadline,
+    // closing the clients fails what is pending (CLOSED) and the workers stop.
+    let stuck: string | null = null;
+    const watchdog = setTimeout(() => {
+      stuck = `operations still running after ${WORK_DEADLINE_MS} ms (deadlock?); ${master?.fileSystem.tree.lockManager.size} lock objects held`;
+      for (const c of clients) void c.close();
+    }, WORK_DEADLINE_MS);
+
     const runLane = async (lane: (typeof lanes)[number]): Promise<void> => {
-      for (let i = 0; i < OPS_PER_LANE; i++) {
+      for (let i = 0; i < OPS_PER_LANE && stuck === null; i++) {
         const op = randomOp(lane.rng, lane.model.paths(), lane.model.paths(true));
         const predicted = lane.model.predict(op);
         const { outcome, info } = await send(lane.fs, op, lane.base);
@@ -383,7 +402,7 @@ test('concurrent clients leave a namespace that matches each client’s sequenti
     const sharedSeen = new Map<string, string[]>();
     const sharedDirs = new Map<string, string[]>();
     const runShared = async (fs: StrataFileSystem, who: string, rng: Rng): Promise<void> => {
-      for (let i = 0; i < OPS_PER_SHARED; i++) {
+      for (let i = 0; i < OPS_PER_SHARED && stuck === null; i++) {
         const op = randomOp(rng, [...sharedSeen.values()], [...sharedDirs.values()]);
         const { outcome } = await send(fs, op, '/shared');
         if (outcome === 'ok' && (op.kind === 'createFile' || op.kind === 'mkdir')) sharedSeen.set(op.path.join('/'), op.path);
@@ -403,7 +422,12 @@ test('concurrent clients leave a namespace that matches each client’s sequenti
         work.push(runShared(clients[c], `shared#${n}`, new Rng(seed ^ Math.imul(n + 1000, 0x85ebca6b))));
       }
     }
-    await Promise.all(work);
+    try {
+      await Promise.all(work);
+    } finally {
+      clearTimeout(watchdog);
+    }
+    assert.equal(stuck, null, `seed ${seed}: ${stuck}`);
     const elapsed = Date.now() - started;
     t.diagnostic(`${log.length} operations in ${elapsed} ms by ${CLIENTS} clients; outcomes: ${JSON.stringify(Object.fromEntries([...counts].sort()))}`);
 
