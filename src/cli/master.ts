@@ -40,6 +40,7 @@ export async function runMaster(config: MasterConfig, onReady?: (master: Master)
     process.once('SIGINT', stop);
   });
   await master.close();
+  process.stdout.write('strata master stopped\n');
 }
 
 export function masterCommand(): Command {

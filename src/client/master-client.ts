@@ -157,9 +157,11 @@ export class MasterClient {
     if (p === undefined) return; // answered before a reconnect, or timed out
     if (reply.error) {
       const code = isErrorCode(reply.error.code) ? reply.error.code : ErrorCode.INTERNAL;
-      if (code === ErrorCode.NOT_LEADER) {
+      if (code === ErrorCode.NOT_LEADER || code === ErrorCode.CLOSED) {
+        // Not served here (a follower, or a master shutting down): re-sent to
+        // the leader, or to the next master, after the reconnect pause.
         this.redirect(reply.error.leaderAddress);
-        return; // re-sent to the leader by the reconnect
+        return;
       }
       this.pending.delete(p.callId);
       p.reject(new StrataError(code, reply.error.message));

@@ -23,7 +23,7 @@ import { LocalJournal } from './journal/local-journal';
 import { InodeLockManager } from './lock-manager';
 import { MountTable, ROOT_MOUNT_ID } from './mount-table';
 import { RocksStore } from './rocks-store';
-import { loadMasterProto, masterServiceImplementation } from './service';
+import { SessionStreams, loadMasterProto, masterServiceImplementation } from './service';
 import { StateMachine } from './state-machine';
 
 export const VERSION = '0.1.0';
@@ -37,6 +37,7 @@ export class Master {
   private store: InodeStore | null = null;
   private boundPort = 0;
   private readonly startTimeMs = Date.now();
+  private readonly sessions = new SessionStreams();
   private closing: Promise<void> | null = null;
 
   constructor(readonly config: MasterConfig) {}
@@ -80,7 +81,7 @@ export class Master {
       'grpc.keepalive_permit_without_calls': 1,
     });
     const proto = loadMasterProto();
-    this.server.addService(proto.strata.master.FileSystemMaster.service, masterServiceImplementation(this.fs, this));
+    this.server.addService(proto.strata.master.FileSystemMaster.service, masterServiceImplementation(this.fs, this, this.sessions));
     this.boundPort = await new Promise<number>((resolve, reject) => {
       this.server?.bindAsync(`${this.config.host}:${this.config.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
         err ? reject(new StrataError(ErrorCode.UNAVAILABLE, `cannot listen on ${this.config.host}:${this.config.port}: ${err.message}`)) : resolve(port),
@@ -149,12 +150,18 @@ export class Master {
     if (server !== null) {
       // Let calls in flight finish (their locks, journal entries), then stop.
       await new Promise<void>((resolve) => {
+        // Session streams stay open as long as their clients do: end them
+        // once their calls in flight are answered, so shutdown is prompt.
+        setImmediate(() => this.sessions.drain());
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();
         }, 5000);
         server.tryShutdown(() => {
           clearTimeout(timer);
+          // Every call is answered: drop the idle client connections too, or
+          // they keep the process alive until the clients give up.
+          server.forceShutdown();
           resolve();
         });
       });

@@ -84,63 +84,97 @@ function unary(handler: Handler): grpc.handleUnaryCall<unknown, unknown> {
 }
 
 /**
- * The Session stream: calls arrive in batches, run concurrently, and their
+ * The Session streams: calls arrive in batches, run concurrently, and their
  * replies leave in batches: everything that completes in one turn of the
- * event loop goes out as one message.
+ * event loop goes out as one message. A stream ends once the client has
+ * half-closed it and its calls are answered, or, when the master shuts down
+ * (drain), once its calls in flight are answered; calls that arrive after
+ * that get CLOSED, which clients retry elsewhere or later.
  */
-function session(handlers: Record<string, Handler>): grpc.handleBidiStreamingCall<CallBatch, ReplyInput[] | object> {
-  return (stream) => {
-    let outbox: ReplyInput[] = [];
-    let scheduled = false;
-    let ended = false;
-    const flush = () => {
-      scheduled = false;
-      if (ended || outbox.length === 0) return;
-      const replies = outbox;
-      outbox = [];
-      stream.write({ replies });
-    };
-    const reply = (r: ReplyInput) => {
-      outbox.push(r);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    };
-    stream.on('data', (batch: CallBatch) => {
-      for (const call of batch.calls) {
-        const op = call.op;
-        const handler = op === undefined ? undefined : handlers[op];
-        if (op === undefined || handler === undefined) {
-          reply({ callId: call.callId, error: { code: ErrorCode.INVALID_ARGUMENT, message: 'call without an operation' } });
-          continue;
+export class SessionStreams {
+  private readonly open = new Set<() => void>();
+  private draining = false;
+
+  handler(handlers: Record<string, Handler>): grpc.handleBidiStreamingCall<CallBatch, ReplyInput[] | object> {
+    return (stream) => {
+      let outbox: ReplyInput[] = [];
+      let scheduled = false;
+      let ended = false;
+      let inflight = 0;
+      let halfClosed = false;
+      const flush = () => {
+        scheduled = false;
+        if (ended || outbox.length === 0) return;
+        const replies = outbox;
+        outbox = [];
+        stream.write({ replies });
+      };
+      const endIfIdle = () => {
+        if (ended || inflight > 0 || !(halfClosed || this.draining)) return;
+        flush();
+        ended = true;
+        this.open.delete(endIfIdle);
+        stream.end();
+      };
+      const reply = (r: ReplyInput) => {
+        outbox.push(r);
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => {
+            flush();
+            endIfIdle();
+          });
         }
-        Promise.resolve()
-          .then(() => handler(call[op] as never))
-          .then(
-            (result) => reply({ callId: call.callId, [op]: result }),
-            (err: unknown) => {
-              const e = toStrataError(err);
-              reply({ callId: call.callId, error: { code: e.code, message: e.message, leaderAddress: e.leaderAddress } });
-            },
-          );
-      }
-    });
-    stream.on('end', () => {
-      flush();
-      ended = true;
-      stream.end();
-    });
-    stream.on('error', () => {
-      ended = true;
-    });
-    stream.on('cancelled', () => {
-      ended = true;
-    });
-  };
+      };
+      this.open.add(endIfIdle);
+      stream.on('data', (batch: CallBatch) => {
+        for (const call of batch.calls) {
+          const op = call.op;
+          const handler = op === undefined ? undefined : handlers[op];
+          if (this.draining) {
+            reply({ callId: call.callId, error: { code: ErrorCode.CLOSED, message: 'the master is shutting down' } });
+            continue;
+          }
+          if (op === undefined || handler === undefined) {
+            reply({ callId: call.callId, error: { code: ErrorCode.INVALID_ARGUMENT, message: 'call without an operation' } });
+            continue;
+          }
+          inflight++;
+          Promise.resolve()
+            .then(() => handler(call[op] as never))
+            .then(
+              (result) => reply({ callId: call.callId, [op]: result }),
+              (err: unknown) => {
+                const e = toStrataError(err);
+                reply({ callId: call.callId, error: { code: e.code, message: e.message, leaderAddress: e.leaderAddress } });
+              },
+            )
+            .finally(() => {
+              inflight--;
+            });
+        }
+      });
+      stream.on('end', () => {
+        halfClosed = true;
+        endIfIdle();
+      });
+      const gone = () => {
+        ended = true;
+        this.open.delete(endIfIdle);
+      };
+      stream.on('error', gone);
+      stream.on('cancelled', gone);
+    };
+  }
+
+  /** Ends every stream once its calls in flight are answered; new calls get CLOSED. */
+  drain(): void {
+    this.draining = true;
+    for (const endIfIdle of [...this.open]) endIfIdle();
+  }
 }
 
-export function masterServiceImplementation(fs: FileSystemMaster, info: MasterInfoSource): grpc.UntypedServiceImplementation {
+export function masterServiceImplementation(fs: FileSystemMaster, info: MasterInfoSource, sessions: SessionStreams): grpc.UntypedServiceImplementation {
   const handlers = handlersOf(fs, info);
   return {
     GetStatus: unary(handlers.getStatus),
@@ -172,6 +206,6 @@ export function masterServiceImplementation(fs: FileSystemMaster, info: MasterIn
     CreateSymlink: unary(handlers.createSymlink),
     GetMountTable: unary(handlers.getMountTable),
     GetMasterInfo: unary(handlers.getMasterInfo),
-    Session: session(handlers) as grpc.handleBidiStreamingCall<unknown, unknown>,
+    Session: sessions.handler(handlers) as grpc.handleBidiStreamingCall<unknown, unknown>,
   };
 }
