@@ -28,6 +28,8 @@ export interface MetaBenchOptions {
   window: number;
   layouts: Array<'tree' | 'shared'>;
   referenceSec: number;
+  /** Duration of the read phases (getStatus, listStatus), seconds. */
+  readSec: number;
   /** Leave the files in place (e.g. to measure a large namespace). */
   keep: boolean;
 }
@@ -120,7 +122,7 @@ export async function runMetaBench(o: MetaBenchOptions, progress: (line: string)
               files: o.files,
               filesPerDir: 100,
               window: o.window,
-              durationMs: o.durationSec * 1000,
+              durationMs: (phase === 'getStatus' || phase === 'listStatus' ? o.readSec : o.durationSec) * 1000,
             };
             w.child.send(req);
             return (await w.next()) as PhaseResult;

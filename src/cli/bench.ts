@@ -28,15 +28,16 @@ export function benchCommand(): Command {
     .option('--window <n>', 'calls in flight per client', parsePositive, 32)
     .option('--layout <layout>', 'tree, shared or both', 'both')
     .option('--reference-seconds <s>', 'seconds for each grpc-js reference measurement', parsePositive, 3)
+    .option('--read-seconds <s>', 'duration of the read phases (default: --duration)', parsePositive)
     .option('--keep', 'leave the created files in place (measure a large namespace)')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { op: MetaOp[]; clients: number; files: number; duration: number; window: number; layout: string; referenceSeconds: number; keep?: boolean; json?: boolean }, command: Command) => {
+    .action(async (opts: { op: MetaOp[]; clients: number; files: number; duration: number; window: number; layout: string; referenceSeconds: number; keep?: boolean; readSeconds?: number; json?: boolean }, command: Command) => {
       const layouts = opts.layout === 'both' ? (['tree', 'shared'] as const) : opts.layout === 'tree' || opts.layout === 'shared' ? ([opts.layout] as const) : null;
       if (layouts === null) throw new UsageError(`--layout must be tree, shared or both`);
       const masters = mastersFrom(command.optsWithGlobals<{ masters?: string }>().masters);
       const progress = opts.json ? () => undefined : (line: string) => process.stderr.write(line + '\n');
       const result = await runMetaBench(
-        { masters, clients: opts.clients, files: opts.files, durationSec: opts.duration, ops: opts.op, window: opts.window, layouts: [...layouts], referenceSec: opts.referenceSeconds, keep: opts.keep ?? false },
+        { masters, clients: opts.clients, files: opts.files, durationSec: opts.duration, ops: opts.op, window: opts.window, layouts: [...layouts], referenceSec: opts.referenceSeconds, readSec: opts.readSeconds ?? opts.duration, keep: opts.keep ?? false },
         progress,
       );
       process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : formatMetaBench(result));

@@ -182,7 +182,8 @@ export class FileSystemMaster {
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
         const mode = req.mode || 0o755;
-        await (await this.ufs(mount)).mkdir(relPath, mode, true);
+        const ufs = await this.ufs(mount);
+        const closeIntent = await this.changeUnderStore([req.path], () => ufs.mkdir(relPath, mode, true));
         const now = this.clock();
         const inode = this.newInode(InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
@@ -191,6 +192,7 @@ export class FileSystemMaster {
             { op: 'putInode', inode },
             { op: 'putEdge', parent: parent.id, name: names[names.length - 1], child: inode.id },
             { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: 1 },
+            closeIntent,
           ],
           caller,
           { info },
@@ -223,12 +225,14 @@ export class FileSystemMaster {
             detach = true;
           }
         }
-        await (await this.ufs(mount)).delete(relPath, req.recursive);
+        const ufs = await this.ufs(mount);
+        const closeIntent = await this.changeUnderStore([req.path], () => ufs.delete(relPath, req.recursive));
         const now = this.clock();
         const ops: EntryOp[] = [
           { op: 'deleteEdge', parent: parent.id, name: names[names.length - 1] },
           detach ? { op: 'trash', id: inode.id } : { op: 'deleteInode', id: inode.id },
           { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: isDir ? -1 : 0 },
+          closeIntent,
         ];
         await this.propose(ops, caller, {});
         if (detach) this.kickSweeper();
@@ -273,13 +277,15 @@ export class FileSystemMaster {
           }
         }
         const ufs = await this.ufs(srcMount.mount);
-        try {
-          await ufs.rename(srcMount.relPath, dstMount.relPath);
-        } catch (err) {
-          // A file still being written has no data in the under store yet.
-          const tolerable = err instanceof StrataError && err.code === ErrorCode.NOT_FOUND && !moving.complete;
-          if (!tolerable) throw err;
-        }
+        const closeIntent = await this.changeUnderStore([req.src, req.dst], async () => {
+          try {
+            await ufs.rename(srcMount.relPath, dstMount.relPath);
+          } catch (err) {
+            // A file still being written has no data in the under store yet.
+            const tolerable = err instanceof StrataError && err.code === ErrorCode.NOT_FOUND && !moving.complete;
+            if (!tolerable) throw err;
+          }
+        });
         const now = this.clock();
         const isDir = moving.kind === InodeKind.DIR ? 1 : 0;
         const ops: EntryOp[] = [
@@ -293,6 +299,7 @@ export class FileSystemMaster {
         }
         ops.push({ op: 'touchDir', id: srcParent.id, mtimeMs: now, nlinkDelta: -isDir });
         ops.push({ op: 'touchDir', id: dstParent.id, mtimeMs: now, nlinkDelta: dstDelta });
+        ops.push(closeIntent);
         await this.propose(ops, caller, {});
         return {};
       }),
@@ -309,11 +316,15 @@ export class FileSystemMaster {
         this.checkWritable(mount, req.path);
         const now = this.clock();
         const next: Inode = { ...inode, ctimeMs: now };
+        const ops: EntryOp[] = [];
+        const ufs = await this.ufs(mount);
+        const hasUfsData = inode.complete || inode.kind === InodeKind.DIR;
         if (req.mode !== undefined) {
           if (req.mode > 0o7777) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid mode ${req.mode.toString(8)}`);
           next.mode = req.mode;
-          if (inode.kind !== InodeKind.SYMLINK && (inode.complete || inode.kind === InodeKind.DIR)) {
-            await (await this.ufs(mount)).chmod(relPath, req.mode);
+          const mode = req.mode;
+          if (inode.kind !== InodeKind.SYMLINK && hasUfsData) {
+            ops.push(await this.changeUnderStore([req.path], () => ufs.chmod(relPath, mode)));
           }
         }
         if (req.uid !== undefined) next.uid = req.uid;
@@ -324,14 +335,18 @@ export class FileSystemMaster {
           if (inode.kind !== InodeKind.FILE) throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.path}: can only truncate a file`);
           if (req.size < 0 || !Number.isSafeInteger(req.size)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid size`);
           if (inode.complete) {
-            const status = await (await this.ufs(mount)).truncate(relPath, req.size);
-            next.fingerprint = status.fingerprint;
+            const size = req.size;
+            ops.push(
+              await this.changeUnderStore([req.path], async () => {
+                next.fingerprint = (await ufs.truncate(relPath, size)).fingerprint;
+              }),
+            );
           }
           next.size = req.size;
           if (req.mtimeMs === undefined) next.mtimeMs = now;
         }
         const info = this.toFileInfo(names, next);
-        await this.propose([{ op: 'putInode', inode: next }], caller, { info });
+        await this.propose([{ op: 'putInode', inode: next }, ...ops], caller, { info });
         return { info };
       }),
     );
@@ -350,7 +365,8 @@ export class FileSystemMaster {
         if (exists(resolved)) throw new StrataError(ErrorCode.EXISTS, `${req.path}: File exists`);
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
-        await (await this.ufs(mount)).symlink(relPath, req.target);
+        const ufs = await this.ufs(mount);
+        const closeIntent = await this.changeUnderStore([req.path], () => ufs.symlink(relPath, req.target));
         const now = this.clock();
         const inode = this.newInode(InodeKind.SYMLINK, 0o777, req.uid, req.gid, now);
         inode.symlinkTarget = req.target;
@@ -361,6 +377,7 @@ export class FileSystemMaster {
             { op: 'putInode', inode },
             { op: 'putEdge', parent: parent.id, name: names[names.length - 1], child: inode.id },
             { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: 0 },
+            closeIntent,
           ],
           caller,
           { info },
@@ -368,6 +385,69 @@ export class FileSystemMaster {
         return { info };
       }),
     );
+  }
+
+  // ------------------------------------------------------------ recovery
+
+  /**
+   * Reconciles the paths of under store changes that a crash left between
+   * the change and its namespace entry (open intents) with what the under
+   * store now holds: the under store is the truth for data that lives in it.
+   * Runs at start, before the master serves. Returns the intents closed.
+   */
+  async reconcileIntents(): Promise<number> {
+    const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
+    for (const row of rows) {
+      const paths = (JSON.parse(row.value.toString('utf8')) as string[]).map((p) => parsePath(p));
+      paths.sort((a, b) => a.length - b.length); // parents before children
+      for (const names of paths) await this.reconcilePath(names);
+      await this.sm.propose({ ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] });
+    }
+    return rows.length;
+  }
+
+  /** Makes one path of the namespace agree with its under store. */
+  private async reconcilePath(names: string[]): Promise<void> {
+    if (names.length === 0 || this.mounts.list().some((m) => m.path === joinPath(names))) return;
+    await this.withLocks(async (locks) => {
+      const resolved = await this.tree.lockPath(names, LockPattern.WRITE_EDGE, locks);
+      const parent = parentOf(resolved);
+      if (parent === null || parent.kind !== InodeKind.DIR) return; // reconciled (or removed) with its parent
+      const { mount, relPath } = this.mounts.resolve(names);
+      const status = await (await this.ufs(mount)).stat(relPath);
+      const name = names[names.length - 1];
+      const node = target(resolved);
+      const now = this.clock();
+      const ops: EntryOp[] = [];
+      if (node !== null) {
+        if (node.kind === InodeKind.FILE && !node.complete) return; // no data in the store yet: nothing to compare
+        if (status !== null && kindOfUfs(status) === node.kind) {
+          if (node.kind === InodeKind.SYMLINK || (status.fingerprint === node.fingerprint && status.mode === node.mode)) return;
+          const refreshed: Inode = { ...node, mode: status.mode, ctimeMs: now };
+          if (node.kind === InodeKind.FILE) Object.assign(refreshed, { size: status.size, mtimeMs: status.mtimeMs, fingerprint: status.fingerprint });
+          await this.sm.propose({ ops: [{ op: 'putInode', inode: refreshed }] });
+          return;
+        }
+        // Gone from the under store, or replaced by another kind of entry.
+        const isDir = node.kind === InodeKind.DIR;
+        const detach = isDir && (await this.tree.store.hasChildren(node.id));
+        ops.push(
+          { op: 'deleteEdge', parent: parent.id, name },
+          detach ? { op: 'trash', id: node.id } : { op: 'deleteInode', id: node.id },
+          { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: isDir ? -1 : 0 },
+        );
+        if (detach) this.kickSweeper();
+      }
+      if (status !== null && isRepresentableName(name)) {
+        const inode = this.inodeFromUfs(status);
+        ops.push(
+          { op: 'putInode', inode },
+          { op: 'putEdge', parent: parent.id, name, child: inode.id },
+          { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: inode.kind === InodeKind.DIR ? 1 : 0 },
+        );
+      }
+      if (ops.length > 0) await this.sm.propose({ ops });
+    });
   }
 
   // -------------------------------------------------------------- sweeper
@@ -501,6 +581,26 @@ export class FileSystemMaster {
     await this.sm.propose(entry);
   }
 
+  /**
+   * Makes an under store change that the namespace entry after it records.
+   * The intent (the strata paths touched) is journaled first, so that if the
+   * master dies between the under store change and that entry, recovery
+   * reconciles those paths with the under store (reconcileIntents). If the
+   * change fails, the intent is closed and nothing changed. Returns the op
+   * that closes the intent, to put in the mutation's own entry.
+   */
+  private async changeUnderStore(paths: string[], change: () => Promise<void>): Promise<EntryOp> {
+    const id = this.nextId++;
+    await this.sm.propose({ ops: [{ op: 'putIntent', id, paths }] });
+    try {
+      await change();
+    } catch (err) {
+      await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
+      throw err;
+    }
+    return { op: 'clearIntent', id };
+  }
+
   /** mkdir -p of the given directory path (each level its own entry). */
   private async mkdirs(names: string[], uid: number, gid: number): Promise<void> {
     for (let depth = 1; depth <= names.length; depth++) {
@@ -585,7 +685,7 @@ export class FileSystemMaster {
   }
 
   private inodeFromUfs(status: UfsStatus): Inode {
-    const kind = status.type === 'dir' ? InodeKind.DIR : status.type === 'symlink' ? InodeKind.SYMLINK : InodeKind.FILE;
+    const kind = kindOfUfs(status);
     const inode = this.newInode(kind, status.mode, 0, 0, status.mtimeMs);
     inode.size = status.size;
     inode.fingerprint = status.fingerprint;
@@ -703,6 +803,10 @@ export class FileSystemMaster {
   get rootId(): number {
     return ROOT_ID;
   }
+}
+
+function kindOfUfs(status: UfsStatus): InodeKind {
+  return status.type === 'dir' ? InodeKind.DIR : status.type === 'symlink' ? InodeKind.SYMLINK : InodeKind.FILE;
 }
 
 /** Names strata cannot hold (see paths.ts) are skipped when loading a directory. */

@@ -180,6 +180,10 @@ export class WriteSet {
     this.ops.push({ kind: 'put', key, value });
   }
 
+  delete(key: Buffer): void {
+    this.ops.push({ kind: 'delete', key });
+  }
+
   deleteRange(gte: Buffer, lt: Buffer): void {
     this.ops.push({ kind: 'deleteRange', gte, lt });
   }

@@ -10,6 +10,7 @@
 //   C <clientId:utf8> 0x00 <seq:u64be>  -> reply of a mutating call (JSON), for retries
 //   T <mountId:u64be>                   -> mount table entry (JSON)
 //   G <ino:u64be>                       -> '' : a detached subtree still to be swept (recursive delete)
+//   P <intent:u64be>                    -> JSON strata paths an under store change is touching (see intents)
 //
 // Ids are big-endian so that scans are ordered; a directory listing is one
 // prefix scan of E<parent>, already sorted by the names' bytes.
@@ -24,7 +25,7 @@
 import RocksDB from 'rocksdb-native';
 import { ErrorCode, StrataError } from '../common/errors';
 
-export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54, TRASH: 0x47 } as const;
+export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54, TRASH: 0x47, INTENT: 0x50 } as const;
 
 export function inodeKey(id: number): Buffer {
   const key = Buffer.allocUnsafe(9);
@@ -81,6 +82,13 @@ export function mountKey(mountId: number): Buffer {
 export function trashKey(id: number): Buffer {
   const key = Buffer.allocUnsafe(9);
   key[0] = Prefix.TRASH;
+  key.writeBigUInt64BE(BigInt(id), 1);
+  return key;
+}
+
+export function intentKey(id: number): Buffer {
+  const key = Buffer.allocUnsafe(9);
+  key[0] = Prefix.INTENT;
   key.writeBigUInt64BE(BigInt(id), 1);
   return key;
 }

@@ -16,7 +16,7 @@ import { InodeStore, LruCache, WriteSet } from './inode-store';
 import type { AppendHandle, Journal } from './journal/journal';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
 import { MountEntry, MountTable } from './mount-table';
-import { Prefix, callerKey, metaKey, mountKey, readU64, trashKey, u64 } from './rocks-store';
+import { Prefix, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64 } from './rocks-store';
 
 interface Pending {
   index: number;
@@ -177,14 +177,20 @@ export class StateMachine {
           set.put(trashKey(op.id), Buffer.alloc(0));
           break;
         case 'untrash':
-          set.deleteRange(trashKey(op.id), trashKey(op.id + 1));
+          set.delete(trashKey(op.id));
+          break;
+        case 'putIntent':
+          set.put(intentKey(op.id), Buffer.from(JSON.stringify(op.paths)));
+          break;
+        case 'clearIntent':
+          set.delete(intentKey(op.id));
           break;
         case 'putMount':
           set.put(mountKey(op.mount.id), Buffer.from(JSON.stringify(op.mount)));
           this.mounts.put(op.mount);
           break;
         case 'deleteMount':
-          set.deleteRange(mountKey(op.id), mountKey(op.id + 1));
+          set.delete(mountKey(op.id));
           this.mounts.delete(op.id);
           break;
       }

@@ -293,14 +293,9 @@ describe('master crash and restart', () => {
     }
   });
 
-  // Known bug, kept as a runnable repro: a mutation changes the under store
-  // first and journals afterwards, so a crash in between leaves them apart
-  // (here: directories renamed in the under store, not in the namespace),
-  // and the namespace's directory can then no longer be renamed (NOT_FOUND).
-  test('directories renamed around a SIGKILL stay consistent with the under store', {
-    timeout: 60_000,
-    todo: 'under store changes are made before their journal entry is durable and are not reconciled on restart',
-  }, async () => {
+  // Every under store change is journaled as an intent first; a SIGKILL
+  // between the change and its namespace entry is reconciled at restart.
+  test('directories renamed around a SIGKILL stay consistent with the under store', { timeout: 60_000 }, async () => {
     const dataDir = await makeTempDir('crash-ufs');
     let proc: MasterProcess | null = null;
     const clients: StrataFileSystem[] = [];
@@ -336,6 +331,8 @@ describe('master crash and restart', () => {
       const dirs = [...(await walkApi(reader, '/'))].filter(([, n]) => n.type === 'DIRECTORY').map(([p]) => p);
       const inUfs = await hostDirs(path.join(dataDir, 'underfs'));
       assert.deepEqual(dirs.filter((d) => !inUfs.has(d)), [], 'directories of the namespace missing from the under store');
+      const inNamespace = new Set(dirs);
+      assert.deepEqual([...inUfs].filter((d) => !inNamespace.has(d)), [], 'directories of the under store missing from the namespace');
       for (const d of dirs.filter((p) => p.split('/').length === 3)) await reader.rename(d, `${d}-again`);
     } finally {
       for (const c of clients) await c.close();

@@ -21,6 +21,11 @@ export type EntryOp =
   // trash; the sweeper then removes the inodes below in bounded entries.
   | { op: 'trash'; id: number }
   | { op: 'untrash'; id: number }
+  // An under store change about to be made (putIntent, journaled first) and
+  // its end (clearIntent, in the entry of the mutation itself). An intent
+  // left open by a crash names the paths to reconcile with the under store.
+  | { op: 'putIntent'; id: number; paths: string[] }
+  | { op: 'clearIntent'; id: number }
   | { op: 'putMount'; mount: MountEntry }
   | { op: 'deleteMount'; id: number };
 
