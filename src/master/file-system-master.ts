@@ -1,7 +1,7 @@
 // The file system operations of the master: one method per API call, shared
 // by the unary gRPC methods and the Session stream. Each mutation follows
 // DESIGN.md: take the locks, validate against the current state, make the
-// under store change, turn the change into one journal entry with every
+// under store change (journaled as an intent first, see under-store-sync.ts), turn the change into one journal entry with every
 // nondeterministic value fixed, propose it, reply once it is applied, and
 // only then release the locks.
 
@@ -20,34 +20,27 @@ import type {
 } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import { isPrefix, joinPath, parsePath } from '../common/paths';
-import type { UfsStatus, UnderStore } from '../ufs/under-store';
-import { openUnderStore } from '../ufs/registry';
-import { Inode, InodeKind, ROOT_ID } from './inode';
+import { IdAllocator, Inode, InodeKind, newInode } from './inode';
 import { InodeTree, LockPattern, LockedPath, NeedsLoad, exists, parentOf, target } from './inode-tree';
-import { LockMode, LockSet, edgeLockKey } from './lock-manager';
+import { LruCache } from './inode-store';
 import { CallerRecord, EntryOp, JournalEntry } from './journal/entry';
 import { MountEntry, MountTable, redactOptions } from './mount-table';
-import { LruCache } from './inode-store';
-import { Prefix, readU64 } from './rocks-store';
+import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import type { StateMachine } from './state-machine';
+import { TrashSweeper } from './trash-sweeper';
+import { UnderStoreSync } from './under-store-sync';
 
 export const DEFAULT_LIST_PAGE = 1000;
 const MAX_LIST_PAGE = 10_000;
 /** Replies of retried calls older than this many seqs are trimmed (one range delete per window). */
 const CALLER_TRIM_WINDOW = 1024;
-/** Ops per journal entry when sweeping a deleted subtree. */
-const SWEEP_BATCH = 1000;
 
 export class FileSystemMaster {
-  private nextId: number;
-  private readonly ufsByMount = new Map<number, Promise<UnderStore>>();
-  /** Directory loads under way, by path, so concurrent misses share one. */
-  private readonly loading = new Map<string, Promise<void>>();
+  private readonly ids: IdAllocator;
+  private readonly sync: UnderStoreSync;
+  private readonly sweeper: TrashSweeper;
   private readonly inflightCalls = new Map<string, Promise<unknown>>();
   private readonly knownClients = new LruCache<string, true>(100_000);
-  private sweeping: Promise<void> | null = null;
-  private sweepAgain = false;
-  private closed = false;
 
   constructor(
     /** Public for tests and diagnostics (its lock manager shows what is held). */
@@ -57,14 +50,27 @@ export class FileSystemMaster {
     firstFreeId: number,
     private readonly clock: () => number = Date.now,
   ) {
-    this.nextId = firstFreeId;
+    this.ids = new IdAllocator(firstFreeId);
+    this.sweeper = new TrashSweeper(tree.store, sm);
+    this.sync = new UnderStoreSync(tree, sm, mounts, this.ids, this.sweeper, clock);
+  }
+
+  /** Work a serving master does when it starts: reconcile crash leftovers, sweep trash. */
+  async startBackground(): Promise<void> {
+    await this.sync.reconcileIntents();
+    this.sweeper.start();
+  }
+
+  /** Resolves once no sweep is running (tests, clean shutdown). */
+  sweepIdle(): Promise<void> {
+    return this.sweeper.idle();
   }
 
   // ---------------------------------------------------------------- reads
 
   async getStatus(path: string): Promise<FileInfo> {
     const names = parsePath(path);
-    return this.withLocks(async (locks) => {
+    return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       return this.toFileInfo(names, this.existing(resolved, path));
     });
@@ -73,7 +79,7 @@ export class FileSystemMaster {
   async listStatus(path: string, startAfter: string, limit: number): Promise<ListStatusPage> {
     const names = parsePath(path);
     const pageSize = Math.min(limit > 0 ? limit : DEFAULT_LIST_PAGE, MAX_LIST_PAGE);
-    return this.withLocks(async (locks) => {
+    return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       const inode = this.existing(resolved, path);
       if (inode.kind !== InodeKind.DIR) {
@@ -112,7 +118,7 @@ export class FileSystemMaster {
     if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, `${req.path}: is the root`);
     return this.mutate(req.caller, async (caller) => {
       if (req.recursive && names.length > 1) await this.mkdirs(names.slice(0, -1), req.uid, req.gid);
-      return this.withLocks(async (locks) => {
+      return this.sync.runLocked(async (locks) => {
         const resolved = await this.tree.lockPath(names, LockPattern.WRITE_EDGE, locks);
         const parent = this.parentDir(resolved, req.path);
         const { mount } = this.mounts.resolve(names);
@@ -125,10 +131,9 @@ export class FileSystemMaster {
           ops.push({ op: 'deleteInode', id: old.id });
         }
         const now = this.clock();
-        const inode = this.newInode(InodeKind.FILE, req.mode || 0o644, req.uid, req.gid, now);
+        const inode = newInode(this.ids.take(), InodeKind.FILE, req.mode || 0o644, req.uid, req.gid, now);
         inode.complete = false;
-        ops.push({ op: 'putInode', inode }, { op: 'putEdge', parent: parent.id, name: names[names.length - 1], child: inode.id });
-        ops.push({ op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: 0 });
+        ops.push(...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now));
         const info = this.toFileInfo(names, inode);
         await this.propose(ops, caller, { info });
         return { info };
@@ -139,7 +144,7 @@ export class FileSystemMaster {
   async completeFile(req: CompleteFileRequest): Promise<{ info: FileInfo }> {
     const names = parsePath(req.path);
     return this.mutate(req.caller, async (caller) =>
-      this.withLocks(async (locks) => {
+      this.sync.runLocked(async (locks) => {
         const resolved = await this.tree.lockPath(names, LockPattern.WRITE_INODE, locks);
         const inode = this.existing(resolved, req.path);
         if (req.id !== 0 && inode.id !== req.id) {
@@ -171,7 +176,7 @@ export class FileSystemMaster {
         throw new StrataError(ErrorCode.EXISTS, `${req.path}: File exists`);
       }
       if (req.recursive && names.length > 1) await this.mkdirs(names.slice(0, -1), req.uid, req.gid);
-      return this.withLocks(async (locks) => {
+      return this.sync.runLocked(async (locks) => {
         const resolved = await this.tree.lockPath(names, LockPattern.WRITE_EDGE, locks);
         const parent = this.parentDir(resolved, req.path);
         const existing = target(resolved);
@@ -182,21 +187,12 @@ export class FileSystemMaster {
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
         const mode = req.mode || 0o755;
-        const ufs = await this.ufs(mount);
-        const closeIntent = await this.changeUnderStore([req.path], () => ufs.mkdir(relPath, mode, true));
+        const ufs = await this.sync.ufs(mount);
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.mkdir(relPath, mode, true));
         const now = this.clock();
-        const inode = this.newInode(InodeKind.DIR, mode, req.uid, req.gid, now);
+        const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
-        await this.propose(
-          [
-            { op: 'putInode', inode },
-            { op: 'putEdge', parent: parent.id, name: names[names.length - 1], child: inode.id },
-            { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: 1 },
-            closeIntent,
-          ],
-          caller,
-          { info },
-        );
+        await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), closeIntent], caller, { info });
         return { info };
       });
     });
@@ -206,7 +202,7 @@ export class FileSystemMaster {
     const names = parsePath(req.path);
     if (names.length === 0) throw new StrataError(ErrorCode.NOT_PERMITTED, '/: the root cannot be deleted');
     return this.mutate(req.caller, async (caller) =>
-      this.withLocks(async (locks) => {
+      this.sync.runLocked(async (locks) => {
         const resolved = await this.tree.lockPath(names, LockPattern.WRITE_EDGE, locks);
         const inode = this.existing(resolved, req.path);
         const parent = parentOf(resolved) as Inode;
@@ -225,17 +221,12 @@ export class FileSystemMaster {
             detach = true;
           }
         }
-        const ufs = await this.ufs(mount);
-        const closeIntent = await this.changeUnderStore([req.path], () => ufs.delete(relPath, req.recursive));
+        const ufs = await this.sync.ufs(mount);
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.delete(relPath, req.recursive));
         const now = this.clock();
-        const ops: EntryOp[] = [
-          { op: 'deleteEdge', parent: parent.id, name: names[names.length - 1] },
-          detach ? { op: 'trash', id: inode.id } : { op: 'deleteInode', id: inode.id },
-          { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: isDir ? -1 : 0 },
-          closeIntent,
-        ];
+        const ops = [...removeEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, detach, now), closeIntent];
         await this.propose(ops, caller, {});
-        if (detach) this.kickSweeper();
+        if (detach) this.sweeper.kick();
         return {};
       }),
     );
@@ -250,7 +241,7 @@ export class FileSystemMaster {
       throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.src}: cannot move a directory into itself (${req.dst})`);
     }
     return this.mutate(req.caller, async (caller) =>
-      this.withLocks(async (locks) => {
+      this.sync.runLocked(async (locks) => {
         const [from, to] = await this.tree.lockTwo(src, dst, LockPattern.WRITE_EDGE, locks);
         const moving = this.existing(from, req.src);
         const srcParent = parentOf(from) as Inode;
@@ -276,8 +267,8 @@ export class FileSystemMaster {
             throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.dst}: Is a directory`);
           }
         }
-        const ufs = await this.ufs(srcMount.mount);
-        const closeIntent = await this.changeUnderStore([req.src, req.dst], async () => {
+        const ufs = await this.sync.ufs(srcMount.mount);
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'rename', src: req.src, dst: req.dst }, async () => {
           try {
             await ufs.rename(srcMount.relPath, dstMount.relPath);
           } catch (err) {
@@ -287,18 +278,13 @@ export class FileSystemMaster {
           }
         });
         const now = this.clock();
-        const isDir = moving.kind === InodeKind.DIR ? 1 : 0;
-        const ops: EntryOp[] = [
-          { op: 'deleteEdge', parent: srcParent.id, name: src[src.length - 1] },
-          { op: 'putEdge', parent: dstParent.id, name: dst[dst.length - 1], child: moving.id },
-        ];
-        let dstDelta = isDir;
-        if (replaced !== null) {
-          ops.push({ op: 'deleteInode', id: replaced.id });
-          if (replaced.kind === InodeKind.DIR) dstDelta -= 1;
-        }
-        ops.push({ op: 'touchDir', id: srcParent.id, mtimeMs: now, nlinkDelta: -isDir });
-        ops.push({ op: 'touchDir', id: dstParent.id, mtimeMs: now, nlinkDelta: dstDelta });
+        const ops = moveEntryOps(
+          { parentId: srcParent.id, name: src[src.length - 1] },
+          { parentId: dstParent.id, name: dst[dst.length - 1] },
+          moving,
+          replaced,
+          now,
+        );
         ops.push(closeIntent);
         await this.propose(ops, caller, {});
         return {};
@@ -309,7 +295,7 @@ export class FileSystemMaster {
   async setAttribute(req: SetAttributeRequest): Promise<{ info: FileInfo }> {
     const names = parsePath(req.path);
     return this.mutate(req.caller, async (caller) =>
-      this.withLocks(async (locks) => {
+      this.sync.runLocked(async (locks) => {
         const resolved = await this.tree.lockPath(names, LockPattern.WRITE_INODE, locks);
         const inode = this.existing(resolved, req.path);
         const { mount, relPath } = this.mounts.resolve(names);
@@ -317,14 +303,14 @@ export class FileSystemMaster {
         const now = this.clock();
         const next: Inode = { ...inode, ctimeMs: now };
         const ops: EntryOp[] = [];
-        const ufs = await this.ufs(mount);
+        const ufs = await this.sync.ufs(mount);
         const hasUfsData = inode.complete || inode.kind === InodeKind.DIR;
         if (req.mode !== undefined) {
           if (req.mode > 0o7777) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid mode ${req.mode.toString(8)}`);
           next.mode = req.mode;
           const mode = req.mode;
           if (inode.kind !== InodeKind.SYMLINK && hasUfsData) {
-            ops.push(await this.changeUnderStore([req.path], () => ufs.chmod(relPath, mode)));
+            ops.push(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.chmod(relPath, mode)));
           }
         }
         if (req.uid !== undefined) next.uid = req.uid;
@@ -337,7 +323,7 @@ export class FileSystemMaster {
           if (inode.complete) {
             const size = req.size;
             ops.push(
-              await this.changeUnderStore([req.path], async () => {
+              await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
                 next.fingerprint = (await ufs.truncate(relPath, size)).fingerprint;
               }),
             );
@@ -359,188 +345,34 @@ export class FileSystemMaster {
       throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid symlink target`);
     }
     return this.mutate(req.caller, async (caller) =>
-      this.withLocks(async (locks) => {
+      this.sync.runLocked(async (locks) => {
         const resolved = await this.tree.lockPath(names, LockPattern.WRITE_EDGE, locks);
         const parent = this.parentDir(resolved, req.path);
         if (exists(resolved)) throw new StrataError(ErrorCode.EXISTS, `${req.path}: File exists`);
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
-        const ufs = await this.ufs(mount);
-        const closeIntent = await this.changeUnderStore([req.path], () => ufs.symlink(relPath, req.target));
+        const ufs = await this.sync.ufs(mount);
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.symlink(relPath, req.target));
         const now = this.clock();
-        const inode = this.newInode(InodeKind.SYMLINK, 0o777, req.uid, req.gid, now);
+        const inode = newInode(this.ids.take(), InodeKind.SYMLINK, 0o777, req.uid, req.gid, now);
         inode.symlinkTarget = req.target;
         inode.size = Buffer.byteLength(req.target);
         const info = this.toFileInfo(names, inode);
-        await this.propose(
-          [
-            { op: 'putInode', inode },
-            { op: 'putEdge', parent: parent.id, name: names[names.length - 1], child: inode.id },
-            { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: 0 },
-            closeIntent,
-          ],
-          caller,
-          { info },
-        );
+        await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), closeIntent], caller, { info });
         return { info };
       }),
     );
   }
 
-  // ------------------------------------------------------------ recovery
 
-  /**
-   * Reconciles the paths of under store changes that a crash left between
-   * the change and its namespace entry (open intents) with what the under
-   * store now holds: the under store is the truth for data that lives in it.
-   * Runs at start, before the master serves. Returns the intents closed.
-   */
-  async reconcileIntents(): Promise<number> {
-    const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
-    for (const row of rows) {
-      const paths = (JSON.parse(row.value.toString('utf8')) as string[]).map((p) => parsePath(p));
-      paths.sort((a, b) => a.length - b.length); // parents before children
-      for (const names of paths) await this.reconcilePath(names);
-      await this.sm.propose({ ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] });
-    }
-    return rows.length;
-  }
 
-  /** Makes one path of the namespace agree with its under store. */
-  private async reconcilePath(names: string[]): Promise<void> {
-    if (names.length === 0 || this.mounts.list().some((m) => m.path === joinPath(names))) return;
-    await this.withLocks(async (locks) => {
-      const resolved = await this.tree.lockPath(names, LockPattern.WRITE_EDGE, locks);
-      const parent = parentOf(resolved);
-      if (parent === null || parent.kind !== InodeKind.DIR) return; // reconciled (or removed) with its parent
-      const { mount, relPath } = this.mounts.resolve(names);
-      const status = await (await this.ufs(mount)).stat(relPath);
-      const name = names[names.length - 1];
-      const node = target(resolved);
-      const now = this.clock();
-      const ops: EntryOp[] = [];
-      if (node !== null) {
-        if (node.kind === InodeKind.FILE && !node.complete) return; // no data in the store yet: nothing to compare
-        if (status !== null && kindOfUfs(status) === node.kind) {
-          if (node.kind === InodeKind.SYMLINK || (status.fingerprint === node.fingerprint && status.mode === node.mode)) return;
-          const refreshed: Inode = { ...node, mode: status.mode, ctimeMs: now };
-          if (node.kind === InodeKind.FILE) Object.assign(refreshed, { size: status.size, mtimeMs: status.mtimeMs, fingerprint: status.fingerprint });
-          await this.sm.propose({ ops: [{ op: 'putInode', inode: refreshed }] });
-          return;
-        }
-        // Gone from the under store, or replaced by another kind of entry.
-        const isDir = node.kind === InodeKind.DIR;
-        const detach = isDir && (await this.tree.store.hasChildren(node.id));
-        ops.push(
-          { op: 'deleteEdge', parent: parent.id, name },
-          detach ? { op: 'trash', id: node.id } : { op: 'deleteInode', id: node.id },
-          { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: isDir ? -1 : 0 },
-        );
-        if (detach) this.kickSweeper();
-      }
-      if (status !== null && isRepresentableName(name)) {
-        const inode = this.inodeFromUfs(status);
-        ops.push(
-          { op: 'putInode', inode },
-          { op: 'putEdge', parent: parent.id, name, child: inode.id },
-          { op: 'touchDir', id: parent.id, mtimeMs: now, nlinkDelta: inode.kind === InodeKind.DIR ? 1 : 0 },
-        );
-      }
-      if (ops.length > 0) await this.sm.propose({ ops });
-    });
-  }
 
-  // -------------------------------------------------------------- sweeper
 
-  /** Starts sweeping the subtrees recursive deletes left behind (also after a restart). */
-  startSweeper(): void {
-    this.kickSweeper();
-  }
 
-  private kickSweeper(): void {
-    if (this.closed) return;
-    if (this.sweeping !== null) {
-      this.sweepAgain = true;
-      return;
-    }
-    this.sweeping = this.sweepAll()
-      .catch(() => undefined) // tried again at the next kick or restart
-      .finally(() => {
-        this.sweeping = null;
-        if (this.sweepAgain) {
-          this.sweepAgain = false;
-          this.kickSweeper();
-        }
-      });
-  }
 
-  private async sweepAll(): Promise<void> {
-    for (;;) {
-      const roots = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.TRASH]), lt: Buffer.from([Prefix.TRASH + 1]) }, 100);
-      if (roots.length === 0 || this.closed) return;
-      for (const row of roots) await this.sweep(readU64(row.key, 1));
-    }
-  }
-
-  /**
-   * Deletes a detached subtree bottom-up in entries of at most SWEEP_BATCH ops.
-   * Nothing else can reach it (its edge is gone), so no locks are needed; a
-   * sweep cut short by a crash resumes from what is left.
-   */
-  private async sweep(rootId: number): Promise<void> {
-    let ops: EntryOp[] = [];
-    const flush = async () => {
-      if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'sweep stopped: master closing'); // resumed on restart
-      if (ops.length === 0) return;
-      const batch = ops;
-      ops = [];
-      await this.sm.propose({ ops: batch });
-    };
-    const visit = async (dirId: number): Promise<void> => {
-      for (;;) {
-        const page = await this.tree.store.listChildren(dirId, '', SWEEP_BATCH);
-        if (page.length === 0) return;
-        for (const child of page) {
-          const inode = await this.tree.store.getInode(child.id);
-          if (inode !== null && inode.kind === InodeKind.DIR) await visit(child.id);
-          ops.push({ op: 'deleteEdge', parent: dirId, name: child.name }, { op: 'deleteInode', id: child.id });
-          if (ops.length >= SWEEP_BATCH) await flush();
-        }
-        await flush(); // the next page is read from the store, after these deletes
-      }
-    };
-    await visit(rootId);
-    ops.push({ op: 'deleteInode', id: rootId }, { op: 'untrash', id: rootId });
-    await flush();
-  }
-
-  /** Resolves once no sweep is running (tests, clean shutdown). */
-  async sweepIdle(): Promise<void> {
-    while (this.sweeping !== null) await this.sweeping;
-  }
 
   // -------------------------------------------------------------- helpers
 
-  /**
-   * Runs an operation with a fresh lock set, released when it ends. When the
-   * operation meets a directory still to be loaded from its under store, the
-   * locks are dropped, the directory is loaded, and the operation runs again.
-   */
-  private async withLocks<T>(run: (locks: LockSet) => Promise<T>): Promise<T> {
-    for (;;) {
-      const locks = this.tree.newLockSet();
-      let needs: NeedsLoad;
-      try {
-        return await run(locks);
-      } catch (err) {
-        if (!(err instanceof NeedsLoad)) throw err;
-        needs = err;
-      } finally {
-        locks.release();
-      }
-      await this.loadDirectory(needs.dirNames);
-    }
-  }
 
   /**
    * Answers a retried call from the state machine's memory, joins a copy of
@@ -581,25 +413,6 @@ export class FileSystemMaster {
     await this.sm.propose(entry);
   }
 
-  /**
-   * Makes an under store change that the namespace entry after it records.
-   * The intent (the strata paths touched) is journaled first, so that if the
-   * master dies between the under store change and that entry, recovery
-   * reconciles those paths with the under store (reconcileIntents). If the
-   * change fails, the intent is closed and nothing changed. Returns the op
-   * that closes the intent, to put in the mutation's own entry.
-   */
-  private async changeUnderStore(paths: string[], change: () => Promise<void>): Promise<EntryOp> {
-    const id = this.nextId++;
-    await this.sm.propose({ ops: [{ op: 'putIntent', id, paths }] });
-    try {
-      await change();
-    } catch (err) {
-      await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
-      throw err;
-    }
-    return { op: 'clearIntent', id };
-  }
 
   /** mkdir -p of the given directory path (each level its own entry). */
   private async mkdirs(names: string[], uid: number, gid: number): Promise<void> {
@@ -613,106 +426,11 @@ export class FileSystemMaster {
     }
   }
 
-  /** Loads a directory's entries from its under store, once even if many ask at once. */
-  private loadDirectory(dirNames: string[]): Promise<void> {
-    const key = joinPath(dirNames);
-    const existing = this.loading.get(key);
-    if (existing !== undefined) return existing;
-    const load = this.doLoad(dirNames).finally(() => this.loading.delete(key));
-    this.loading.set(key, load);
-    return load;
-  }
 
-  private async doLoad(dirNames: string[]): Promise<void> {
-    const { mount, relPath } = this.mounts.resolve(dirNames);
-    const ufs = await this.ufs(mount);
-    let dirId: number;
-    {
-      const locks = this.tree.newLockSet();
-      try {
-        const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks);
-        const dir = target(resolved);
-        if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return;
-        dirId = dir.id;
-      } finally {
-        locks.release();
-      }
-    }
-    try {
-      for await (const page of ufs.list(relPath)) await this.loadPage(dirNames, dirId, page);
-    } catch (err) {
-      if (!(err instanceof StrataError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.NOT_DIRECTORY))) throw err;
-    }
-    await this.withLockedDir(dirNames, dirId, async () => {
-      await this.sm.propose({ ops: [{ op: 'markLoaded', id: dirId, fingerprint: 'dir' }] });
-    });
-  }
 
-  /** Adds one page of under store entries that the directory does not have yet. */
-  private async loadPage(dirNames: string[], dirId: number, page: UfsStatus[]): Promise<void> {
-    await this.withLockedDir(dirNames, dirId, async (locks) => {
-      const ops: EntryOp[] = [];
-      let subdirs = 0;
-      for (const status of page) {
-        if (!isRepresentableName(status.name)) continue;
-        // Pages come in name order, so these edge locks are taken in lock order.
-        const pending = locks.lock(edgeLockKey(dirId, status.name), LockMode.WRITE);
-        if (pending !== null) await pending;
-        if ((await this.tree.store.getChild(dirId, status.name)) !== null) continue;
-        const inode = this.inodeFromUfs(status);
-        ops.push({ op: 'putInode', inode }, { op: 'putEdge', parent: dirId, name: status.name, child: inode.id });
-        if (inode.kind === InodeKind.DIR) subdirs++;
-      }
-      if (subdirs > 0) ops.push({ op: 'touchDir', id: dirId, mtimeMs: 0, nlinkDelta: subdirs });
-      if (ops.length > 0) await this.sm.propose({ ops });
-    });
-  }
 
-  /** Runs fn with the directory's path read-locked, if it is still the same directory. */
-  private async withLockedDir(dirNames: string[], dirId: number, fn: (locks: LockSet) => Promise<void>): Promise<void> {
-    const locks = this.tree.newLockSet();
-    try {
-      const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
-        if (err instanceof NeedsLoad) return null;
-        throw err;
-      });
-      const dir = resolved === null ? null : target(resolved);
-      if (dir === null || dir.id !== dirId) return; // renamed or removed meanwhile
-      await fn(locks);
-    } finally {
-      locks.release();
-    }
-  }
 
-  private inodeFromUfs(status: UfsStatus): Inode {
-    const kind = kindOfUfs(status);
-    const inode = this.newInode(kind, status.mode, 0, 0, status.mtimeMs);
-    inode.size = status.size;
-    inode.fingerprint = status.fingerprint;
-    inode.symlinkTarget = status.symlinkTarget ?? '';
-    inode.loaded = false;
-    return inode;
-  }
 
-  private newInode(kind: InodeKind, mode: number, uid: number, gid: number, now: number): Inode {
-    return {
-      id: this.nextId++,
-      kind,
-      mode: mode & 0o7777,
-      uid,
-      gid,
-      size: 0,
-      mtimeMs: now,
-      atimeMs: now,
-      ctimeMs: now,
-      nlink: kind === InodeKind.DIR ? 2 : 1,
-      complete: true,
-      loaded: true,
-      mountId: 0,
-      symlinkTarget: '',
-      fingerprint: '',
-    };
-  }
 
   private existing(resolved: LockedPath, path: string): Inode {
     const inode = target(resolved);
@@ -746,14 +464,6 @@ export class FileSystemMaster {
     }
   }
 
-  private ufs(mount: MountEntry): Promise<UnderStore> {
-    const cached = this.ufsByMount.get(mount.id);
-    if (cached !== undefined) return cached;
-    const store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
-    store.catch(() => this.ufsByMount.delete(mount.id));
-    this.ufsByMount.set(mount.id, store);
-    return store;
-  }
 
   toFileInfo(names: string[], inode: Inode): FileInfo {
     const { mount, relPath } = this.mounts.resolve(names);
@@ -783,33 +493,13 @@ export class FileSystemMaster {
   /** Closes the under stores this master opened. */
   /** Stops background work (the sweeper) at its next entry; resumed on restart. */
   async stopBackground(): Promise<void> {
-    this.closed = true;
-    await this.sweepIdle();
+    await this.sweeper.stop();
   }
 
+  /** Stops background work, then closes the under stores. */
   async close(): Promise<void> {
     await this.stopBackground();
-    const stores = [...this.ufsByMount.values()];
-    this.ufsByMount.clear();
-    for (const store of stores) {
-      try {
-        await (await store).close();
-      } catch {
-        // a store that failed to open has nothing to close
-      }
-    }
-  }
-
-  get rootId(): number {
-    return ROOT_ID;
+    await this.sync.close();
   }
 }
 
-function kindOfUfs(status: UfsStatus): InodeKind {
-  return status.type === 'dir' ? InodeKind.DIR : status.type === 'symlink' ? InodeKind.SYMLINK : InodeKind.FILE;
-}
-
-/** Names strata cannot hold (see paths.ts) are skipped when loading a directory. */
-function isRepresentableName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0') && Buffer.byteLength(name) <= 255;
-}

@@ -96,3 +96,36 @@ export function decodeInode(id: number, buf: Buffer): Inode {
 export function isDir(inode: Inode): boolean {
   return inode.kind === InodeKind.DIR;
 }
+
+/**
+ * Hands out inode ids (and intent ids) on the serving master. Ids are fixed
+ * in journal entries, so followers and replays never allocate; an id is never
+ * reused (the state machine persists the next free one).
+ */
+export class IdAllocator {
+  constructor(private nextId: number) {}
+
+  take(): number {
+    return this.nextId++;
+  }
+}
+
+export function newInode(id: number, kind: InodeKind, mode: number, uid: number, gid: number, now: number): Inode {
+  return {
+    id,
+    kind,
+    mode: mode & 0o7777,
+    uid,
+    gid,
+    size: 0,
+    mtimeMs: now,
+    atimeMs: now,
+    ctimeMs: now,
+    nlink: kind === InodeKind.DIR ? 2 : 1,
+    complete: true,
+    loaded: true,
+    mountId: 0,
+    symlinkTarget: '',
+    fingerprint: '',
+  };
+}

@@ -74,8 +74,7 @@ export class Master {
     const tree = new InodeTree(this.store, new InodeLockManager());
     this.fs = new FileSystemMaster(tree, this.sm, mounts, firstFreeId);
     if ((await this.store.getInode(ROOT_ID)) === null) await this.format();
-    await this.fs.reconcileIntents();
-    this.fs.startSweeper();
+    await this.fs.startBackground();
 
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': 16 * 1024 * 1024,

@@ -180,7 +180,7 @@ export class StateMachine {
           set.delete(trashKey(op.id));
           break;
         case 'putIntent':
-          set.put(intentKey(op.id), Buffer.from(JSON.stringify(op.paths)));
+          set.put(intentKey(op.id), Buffer.from(JSON.stringify(op.intent)));
           break;
         case 'clearIntent':
           set.delete(intentKey(op.id));

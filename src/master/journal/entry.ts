@@ -24,10 +24,16 @@ export type EntryOp =
   // An under store change about to be made (putIntent, journaled first) and
   // its end (clearIntent, in the entry of the mutation itself). An intent
   // left open by a crash names the paths to reconcile with the under store.
-  | { op: 'putIntent'; id: number; paths: string[] }
+  | { op: 'putIntent'; id: number; intent: UfsIntent }
   | { op: 'clearIntent'; id: number }
   | { op: 'putMount'; mount: MountEntry }
   | { op: 'deleteMount'; id: number };
+
+/** What an under store change is about to do, for reconciliation after a crash. */
+export type UfsIntent =
+  | { kind: 'rename'; src: string; dst: string }
+  /** Any other change: each path is made to agree with the under store. */
+  | { kind: 'paths'; paths: string[] };
 
 export interface CallerRecord {
   clientId: string;

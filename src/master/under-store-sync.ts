@@ -1,0 +1,274 @@
+// The master's side of the under stores: opening them per mount, loading a
+// directory's entries lazily on first need, journaling an intent before each
+// under store change, and reconciling the paths of intents a crash left open.
+// It also runs operations under locks (runLocked), since a lock pass that
+// meets a directory still to be loaded must drop its locks, load, and retry.
+
+import { ErrorCode, StrataError } from '../common/errors';
+import { joinPath, parsePath } from '../common/paths';
+import { openUnderStore } from '../ufs/registry';
+import type { UfsStatus, UnderStore } from '../ufs/under-store';
+import { IdAllocator, Inode, InodeKind, newInode } from './inode';
+import { InodeTree, LockPattern, NeedsLoad, parentOf, target } from './inode-tree';
+import type { EntryOp, UfsIntent } from './journal/entry';
+import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
+import { LockMode, LockSet, edgeLockKey } from './lock-manager';
+import type { MountEntry, MountTable } from './mount-table';
+import { Prefix, readU64 } from './rocks-store';
+import type { StateMachine } from './state-machine';
+import type { TrashSweeper } from './trash-sweeper';
+
+export class UnderStoreSync {
+  private readonly ufsByMount = new Map<number, Promise<UnderStore>>();
+  /** Directory loads under way, by path, so concurrent misses share one. */
+  private readonly loading = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly tree: InodeTree,
+    private readonly sm: StateMachine,
+    private readonly mounts: MountTable,
+    private readonly ids: IdAllocator,
+    private readonly sweeper: TrashSweeper,
+    private readonly clock: () => number,
+  ) {}
+
+  /**
+   * Reconciles the under store changes that a crash left between the change
+   * and its namespace entry (open intents) with what the under store now
+   * holds: it is the truth for what lives in it. A rename found done in the
+   * store is redone in the namespace (the subtree keeps its inodes); any
+   * other path is made to agree with the store. Runs at start, before the
+   * master serves. Returns the number of intents closed.
+   */
+  async reconcileIntents(): Promise<number> {
+    const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
+    for (const row of rows) {
+      const intent = JSON.parse(row.value.toString('utf8')) as UfsIntent;
+      if (intent.kind === 'rename') {
+        await this.reconcileRename(parsePath(intent.src), parsePath(intent.dst));
+      } else {
+        const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
+        for (const names of paths) await this.reconcilePath(names);
+      }
+      await this.sm.propose({ ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] });
+    }
+    return rows.length;
+  }
+
+  /** A rename the store has and the namespace has not is done in the namespace too. */
+  private async reconcileRename(src: string[], dst: string[]): Promise<void> {
+    const done = await this.runLocked(async (locks) => {
+      const [from, to] = await this.tree.lockTwo(src, dst, LockPattern.WRITE_EDGE, locks);
+      const moving = target(from);
+      const srcParent = parentOf(from);
+      const dstParent = parentOf(to);
+      if (moving === null || srcParent === null || dstParent === null || dstParent.kind !== InodeKind.DIR) return false;
+      const srcMount = this.mounts.resolve(src);
+      const dstMount = this.mounts.resolve(dst);
+      const ufs = await this.ufs(srcMount.mount);
+      const [srcStatus, dstStatus] = [await ufs.stat(srcMount.relPath), await ufs.stat(dstMount.relPath)];
+      const storeRenamed = moving.complete || moving.kind !== InodeKind.FILE ? srcStatus === null && dstStatus !== null : false;
+      if (!storeRenamed) return srcStatus !== null; // not renamed in the store: the namespace agrees already
+      const replaced = target(to);
+      if (replaced !== null && replaced.kind === InodeKind.DIR && (await this.tree.store.hasChildren(replaced.id))) return false;
+      const ops = moveEntryOps(
+        { parentId: srcParent.id, name: src[src.length - 1] },
+        { parentId: dstParent.id, name: dst[dst.length - 1] },
+        moving,
+        replaced,
+        this.clock(),
+      );
+      await this.sm.propose({ ops });
+      return true;
+    });
+    if (!done) {
+      await this.reconcilePath(src.length <= dst.length ? src : dst);
+      await this.reconcilePath(src.length <= dst.length ? dst : src);
+    }
+  }
+
+  /** Makes one path of the namespace agree with its under store. */
+  private async reconcilePath(names: string[]): Promise<void> {
+    if (names.length === 0 || this.mounts.list().some((m) => m.path === joinPath(names))) return;
+    await this.runLocked(async (locks) => {
+      const resolved = await this.tree.lockPath(names, LockPattern.WRITE_EDGE, locks);
+      const parent = parentOf(resolved);
+      if (parent === null || parent.kind !== InodeKind.DIR) return; // reconciled (or removed) with its parent
+      const { mount, relPath } = this.mounts.resolve(names);
+      const status = await (await this.ufs(mount)).stat(relPath);
+      const at = { parentId: parent.id, name: names[names.length - 1] };
+      const node = target(resolved);
+      const now = this.clock();
+      const ops: EntryOp[] = [];
+      if (node !== null) {
+        if (node.kind === InodeKind.FILE && !node.complete) return; // no data in the store yet: nothing to compare
+        if (status !== null && kindOfUfs(status) === node.kind) {
+          if (node.kind === InodeKind.SYMLINK || (status.fingerprint === node.fingerprint && status.mode === node.mode)) return;
+          const refreshed: Inode = { ...node, mode: status.mode, ctimeMs: now };
+          if (node.kind === InodeKind.FILE) Object.assign(refreshed, { size: status.size, mtimeMs: status.mtimeMs, fingerprint: status.fingerprint });
+          await this.sm.propose({ ops: [{ op: 'putInode', inode: refreshed }] });
+          return;
+        }
+        // Gone from the under store, or replaced by another kind of entry.
+        const detach = node.kind === InodeKind.DIR && (await this.tree.store.hasChildren(node.id));
+        ops.push(...removeEntryOps(at, node, detach, now));
+        if (detach) this.sweeper.kick();
+      }
+      if (status !== null && isRepresentableName(at.name)) ops.push(...addEntryOps(at, this.inodeFromUfs(status), now));
+      if (ops.length > 0) await this.sm.propose({ ops });
+    });
+  }
+
+  /**
+   * Runs an operation with a fresh lock set, released when it ends. When the
+   * operation meets a directory still to be loaded from its under store, the
+   * locks are dropped, the directory is loaded, and the operation runs again.
+   */
+  async runLocked<T>(run: (locks: LockSet) => Promise<T>): Promise<T> {
+    for (;;) {
+      const locks = this.tree.newLockSet();
+      let needs: NeedsLoad;
+      try {
+        return await run(locks);
+      } catch (err) {
+        if (!(err instanceof NeedsLoad)) throw err;
+        needs = err;
+      } finally {
+        locks.release();
+      }
+      await this.loadDirectory(needs.dirNames);
+    }
+  }
+
+  /**
+   * Makes an under store change that the namespace entry after it records.
+   * The intent (the strata paths touched) is journaled first, so that if the
+   * master dies between the under store change and that entry, recovery
+   * reconciles those paths with the under store (reconcileIntents). If the
+   * change fails, the intent is closed and nothing changed. Returns the op
+   * that closes the intent, to put in the mutation's own entry.
+   */
+  async changeUnderStore(intent: UfsIntent, change: () => Promise<void>): Promise<EntryOp> {
+    const id = this.ids.take();
+    await this.sm.propose({ ops: [{ op: 'putIntent', id, intent }] });
+    try {
+      await change();
+    } catch (err) {
+      await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
+      throw err;
+    }
+    return { op: 'clearIntent', id };
+  }
+
+  /** Loads a directory's entries from its under store, once even if many ask at once. */
+  loadDirectory(dirNames: string[]): Promise<void> {
+    const key = joinPath(dirNames);
+    const existing = this.loading.get(key);
+    if (existing !== undefined) return existing;
+    const load = this.doLoad(dirNames).finally(() => this.loading.delete(key));
+    this.loading.set(key, load);
+    return load;
+  }
+
+  private async doLoad(dirNames: string[]): Promise<void> {
+    const { mount, relPath } = this.mounts.resolve(dirNames);
+    const ufs = await this.ufs(mount);
+    let dirId: number;
+    {
+      const locks = this.tree.newLockSet();
+      try {
+        const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks);
+        const dir = target(resolved);
+        if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return;
+        dirId = dir.id;
+      } finally {
+        locks.release();
+      }
+    }
+    try {
+      for await (const page of ufs.list(relPath)) await this.loadPage(dirNames, dirId, page);
+    } catch (err) {
+      if (!(err instanceof StrataError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.NOT_DIRECTORY))) throw err;
+    }
+    await this.withLockedDir(dirNames, dirId, async () => {
+      await this.sm.propose({ ops: [{ op: 'markLoaded', id: dirId, fingerprint: 'dir' }] });
+    });
+  }
+
+  /** Adds one page of under store entries that the directory does not have yet. */
+  private async loadPage(dirNames: string[], dirId: number, page: UfsStatus[]): Promise<void> {
+    await this.withLockedDir(dirNames, dirId, async (locks) => {
+      const ops: EntryOp[] = [];
+      let subdirs = 0;
+      for (const status of page) {
+        if (!isRepresentableName(status.name)) continue;
+        // Pages come in name order, so these edge locks are taken in lock order.
+        const pending = locks.lock(edgeLockKey(dirId, status.name), LockMode.WRITE);
+        if (pending !== null) await pending;
+        if ((await this.tree.store.getChild(dirId, status.name)) !== null) continue;
+        const inode = this.inodeFromUfs(status);
+        ops.push({ op: 'putInode', inode }, { op: 'putEdge', parent: dirId, name: status.name, child: inode.id });
+        if (inode.kind === InodeKind.DIR) subdirs++;
+      }
+      if (subdirs > 0) ops.push({ op: 'touchDir', id: dirId, mtimeMs: 0, nlinkDelta: subdirs });
+      if (ops.length > 0) await this.sm.propose({ ops });
+    });
+  }
+
+  /** Runs fn with the directory's path read-locked, if it is still the same directory. */
+  private async withLockedDir(dirNames: string[], dirId: number, fn: (locks: LockSet) => Promise<void>): Promise<void> {
+    const locks = this.tree.newLockSet();
+    try {
+      const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
+        if (err instanceof NeedsLoad) return null;
+        throw err;
+      });
+      const dir = resolved === null ? null : target(resolved);
+      if (dir === null || dir.id !== dirId) return; // renamed or removed meanwhile
+      await fn(locks);
+    } finally {
+      locks.release();
+    }
+  }
+
+  private inodeFromUfs(status: UfsStatus): Inode {
+    const kind = kindOfUfs(status);
+    const inode = newInode(this.ids.take(), kind, status.mode, 0, 0, status.mtimeMs);
+    inode.size = status.size;
+    inode.fingerprint = status.fingerprint;
+    inode.symlinkTarget = status.symlinkTarget ?? '';
+    inode.loaded = false;
+    return inode;
+  }
+
+  ufs(mount: MountEntry): Promise<UnderStore> {
+    const cached = this.ufsByMount.get(mount.id);
+    if (cached !== undefined) return cached;
+    const store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
+    store.catch(() => this.ufsByMount.delete(mount.id));
+    this.ufsByMount.set(mount.id, store);
+    return store;
+  }
+
+  /** Closes the under stores opened so far. */
+  async close(): Promise<void> {
+    const stores = [...this.ufsByMount.values()];
+    this.ufsByMount.clear();
+    for (const store of stores) {
+      try {
+        await (await store).close();
+      } catch {
+        // a store that failed to open has nothing to close
+      }
+    }
+  }
+}
+
+function kindOfUfs(status: UfsStatus): InodeKind {
+  return status.type === 'dir' ? InodeKind.DIR : status.type === 'symlink' ? InodeKind.SYMLINK : InodeKind.FILE;
+}
+
+/** Names strata cannot hold (see paths.ts) are skipped when loading a directory. */
+export function isRepresentableName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0') && Buffer.byteLength(name) <= 255;
+}
