@@ -143,7 +143,7 @@ export class MasterClient {
     }
     const stream = this.client.Session() as unknown as SessionStream;
     stream.on('data', (batch: ReplyBatch) => {
-      for (const reply of batch.replies) this.onReply(reply);
+      for (const reply of batch.replies) this.onReply(reply, stream);
     });
     const broken = (err?: Error) => this.onStreamBroken(stream, err);
     stream.on('error', broken);
@@ -152,15 +152,17 @@ export class MasterClient {
     return stream;
   }
 
-  private onReply(reply: Reply): void {
+  private onReply(reply: Reply, stream: SessionStream): void {
     const p = this.pending.get(reply.callId);
     if (p === undefined) return; // answered before a reconnect, or timed out
     if (reply.error) {
       const code = isErrorCode(reply.error.code) ? reply.error.code : ErrorCode.INTERNAL;
       if (code === ErrorCode.NOT_LEADER || code === ErrorCode.CLOSED) {
         // Not served here (a follower, or a master shutting down): re-sent to
-        // the leader, or to the next master, after the reconnect pause.
-        this.redirect(reply.error.leaderAddress);
+        // the leader, or to the next master, after the reconnect pause. Only
+        // the first such reply of a stream redirects: the rest of its batch
+        // would otherwise move past the next master too, one step per reply.
+        if (this.stream === stream) this.redirect(reply.error.leaderAddress);
         return;
       }
       this.pending.delete(p.callId);

@@ -22,7 +22,6 @@ import { ErrorCode, StrataError } from '../common/errors';
 import { isPrefix, joinPath, parsePath } from '../common/paths';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
 import { InodeTree, LockPattern, LockedPath, NeedsLoad, exists, parentOf, target } from './inode-tree';
-import { LruCache } from './inode-store';
 import { CallerRecord, EntryOp, JournalEntry } from './journal/entry';
 import { MountEntry, MountTable, redactOptions } from './mount-table';
 import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
@@ -40,7 +39,6 @@ export class FileSystemMaster {
   private readonly sync: UnderStoreSync;
   private readonly sweeper: TrashSweeper;
   private readonly inflightCalls = new Map<string, Promise<unknown>>();
-  private readonly knownClients = new LruCache<string, true>(100_000);
 
   constructor(
     /** Public for tests and diagnostics (its lock manager shows what is held). */
@@ -192,7 +190,7 @@ export class FileSystemMaster {
         const now = this.clock();
         const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
-        await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), closeIntent], caller, { info });
+        await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
         return { info };
       });
     });
@@ -222,9 +220,12 @@ export class FileSystemMaster {
           }
         }
         const ufs = await this.sync.ufs(mount);
-        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.delete(relPath, req.recursive));
+        const uncommitted = inode.kind === InodeKind.FILE && !inode.complete;
+        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'paths', paths: [req.path] }, () =>
+          ufs.delete(relPath, req.recursive),
+        );
         const now = this.clock();
-        const ops = [...removeEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, detach, now), closeIntent];
+        const ops = [...removeEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, detach, now), ...closeIntent];
         await this.propose(ops, caller, {});
         if (detach) this.sweeper.kick();
         return {};
@@ -268,7 +269,9 @@ export class FileSystemMaster {
           }
         }
         const ufs = await this.sync.ufs(srcMount.mount);
-        const closeIntent = await this.sync.changeUnderStore({ kind: 'rename', src: req.src, dst: req.dst }, async () => {
+        // Data of a file not committed yet is not the namespace's business: no intent.
+        const uncommitted = moving.kind === InodeKind.FILE && !moving.complete;
+        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'rename', src: req.src, dst: req.dst }, async () => {
           try {
             await ufs.rename(srcMount.relPath, dstMount.relPath);
           } catch (err) {
@@ -285,7 +288,7 @@ export class FileSystemMaster {
           replaced,
           now,
         );
-        ops.push(closeIntent);
+        ops.push(...closeIntent);
         await this.propose(ops, caller, {});
         return {};
       }),
@@ -300,17 +303,24 @@ export class FileSystemMaster {
         const inode = this.existing(resolved, req.path);
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
+        // Every check before the first under store change: bad input changes nothing.
+        if (req.mode !== undefined && req.mode > 0o7777) {
+          throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid mode ${req.mode.toString(8)}`);
+        }
+        if (req.size !== undefined) {
+          if (inode.kind !== InodeKind.FILE) throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.path}: can only truncate a file`);
+          if (req.size < 0 || !Number.isSafeInteger(req.size)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid size`);
+        }
         const now = this.clock();
         const next: Inode = { ...inode, ctimeMs: now };
         const ops: EntryOp[] = [];
         const ufs = await this.sync.ufs(mount);
         const hasUfsData = inode.complete || inode.kind === InodeKind.DIR;
         if (req.mode !== undefined) {
-          if (req.mode > 0o7777) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid mode ${req.mode.toString(8)}`);
           next.mode = req.mode;
           const mode = req.mode;
           if (inode.kind !== InodeKind.SYMLINK && hasUfsData) {
-            ops.push(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.chmod(relPath, mode)));
+            ops.push(...await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.chmod(relPath, mode)));
           }
         }
         if (req.uid !== undefined) next.uid = req.uid;
@@ -318,14 +328,12 @@ export class FileSystemMaster {
         if (req.atimeMs !== undefined) next.atimeMs = req.atimeMs;
         if (req.mtimeMs !== undefined) next.mtimeMs = req.mtimeMs;
         if (req.size !== undefined) {
-          if (inode.kind !== InodeKind.FILE) throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.path}: can only truncate a file`);
-          if (req.size < 0 || !Number.isSafeInteger(req.size)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid size`);
           if (inode.complete) {
             const size = req.size;
             ops.push(
-              await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
+              ...(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
                 next.fingerprint = (await ufs.truncate(relPath, size)).fingerprint;
-              }),
+              })),
             );
           }
           next.size = req.size;
@@ -358,7 +366,7 @@ export class FileSystemMaster {
         inode.symlinkTarget = req.target;
         inode.size = Buffer.byteLength(req.target);
         const info = this.toFileInfo(names, inode);
-        await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), closeIntent], caller, { info });
+        await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
         return { info };
       }),
     );
@@ -385,13 +393,11 @@ export class FileSystemMaster {
     if (inflight !== undefined) return inflight as Promise<T>;
     const record: CallerRecord = { clientId: caller.clientId, seq: caller.seq, firstIncomplete: caller.firstIncomplete ?? 0 };
     const call = (async () => {
-      const latest = this.sm.latestSeq.get(caller.clientId);
-      const maybeRetry = latest === undefined ? !this.knownClients.get(caller.clientId) : caller.seq <= latest;
-      if (maybeRetry) {
+      // A seq above every applied one is new; only others may be retries.
+      if (caller.seq <= (await this.sm.highestSeq(caller.clientId))) {
         const reply = await this.sm.callerReply(caller.clientId, caller.seq);
         if (reply !== undefined) return reply as T;
       }
-      this.knownClients.set(caller.clientId, true);
       return run(record);
     })();
     this.inflightCalls.set(key, call);

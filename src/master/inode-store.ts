@@ -53,6 +53,11 @@ export class LruCache<K, V> {
     this.old.delete(key);
   }
 
+  clear(): void {
+    this.young = new Map();
+    this.old = new Map();
+  }
+
   /** Entries held (an entry may be counted in both generations). */
   get size(): number {
     return this.young.size + this.old.size;

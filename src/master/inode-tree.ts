@@ -86,10 +86,11 @@ export class InodeTree {
       const edgeKey = edgeLockKey(dir.id, name);
       await wait(locks.lock(edgeKey, edgeMode));
       const childId = await this.store.getChild(dir.id, name);
-      if (childId === null) {
-        if (!dir.loaded) throw new NeedsLoad(names.slice(0, i));
-        break;
-      }
+      // A directory not (fully) loaded from its under store is loaded before
+      // a lookup that misses in it, and before any change of an entry in it,
+      // so a later load cannot bring back what the change removed.
+      if (!dir.loaded && (childId === null || edgeMode === LockMode.WRITE)) throw new NeedsLoad(names.slice(0, i));
+      if (childId === null) break;
       const inodeMode = i === last && pattern !== LockPattern.READ ? LockMode.WRITE : LockMode.READ;
       await wait(locks.lock(inodeLockKey(childId), inodeMode));
       const child = await this.store.getInode(childId);

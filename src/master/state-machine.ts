@@ -37,7 +37,10 @@ export class StateMachine {
   private failed: StrataError | null = null;
   private lastCompactedAt = 0;
   private compacting = false;
-  /** Highest seq applied per client since start, for the most recent clients. */
+  /**
+   * Highest seq applied per client, for the most recent clients: filled from
+   * the caller replies in RocksDB on a miss (highestSeq), raised by apply.
+   */
   readonly latestSeq = new LruCache<string, number>(100_000);
 
   constructor(
@@ -76,6 +79,9 @@ export class StateMachine {
       }
     }
     if (batch.length > 0) await this.applyBatch(batch);
+    // The replay set latestSeq from the journal's tail only: a client's
+    // higher seq applied before the tail would look new. Start from RocksDB.
+    this.latestSeq.clear();
     this.lastCompactedAt = this.appliedIndex;
   }
 
@@ -93,7 +99,10 @@ export class StateMachine {
       handle.durable.then(
         () => {
           this.applyQueue.push(pending);
-          this.drain();
+          // Entries of one group commit become durable together and their
+          // callbacks run back to back: drain once they are all queued, so
+          // the group is applied as one RocksDB batch.
+          queueMicrotask(() => this.drain());
         },
         (err: unknown) => reject(err),
       );
@@ -101,6 +110,13 @@ export class StateMachine {
   }
 
   private drain(): void {
+    if (this.failed) {
+      // Entries that became durable after a batch failed must not be applied
+      // on top of it: they would be committed with an applied index that
+      // covers the failed batch, whose changes never reached RocksDB.
+      for (const p of this.applyQueue.splice(0)) p.reject(this.failed);
+      return;
+    }
     if (this.applying || this.applyQueue.length === 0) return;
     this.applying = true;
     const group = this.applyQueue.splice(0, this.applyQueue.length);
@@ -126,17 +142,21 @@ export class StateMachine {
   /** Applies entries (in index order) as one RocksDB batch with the applied index. */
   private async applyBatch(group: ReadonlyArray<{ index: number; entry: JournalEntry }>): Promise<void> {
     const set = this.store.newWriteSet();
+    // The applied index moves only once the batch is in RocksDB: a batch that
+    // fails leaves it where the store has it.
+    let applied = this.appliedIndex;
     for (const { index, entry } of group) {
-      if (index !== this.appliedIndex + 1) {
-        throw new Error(`journal gap: applying ${index} after ${this.appliedIndex}`);
+      if (index !== applied + 1) {
+        throw new Error(`journal gap: applying ${index} after ${applied}`);
       }
       await this.applyEntry(set, entry);
-      this.appliedIndex = index;
+      applied = index;
     }
-    set.put(metaKey('applied'), u64(this.appliedIndex));
+    set.put(metaKey('applied'), u64(applied));
     // Ids are never reused, even when the newest inodes were deleted before a restart.
     set.put(metaKey('nextId'), u64(this.nextFreeId));
     await this.store.commit(set);
+    this.appliedIndex = applied;
   }
 
   private async applyEntry(set: WriteSet, entry: JournalEntry): Promise<void> {
@@ -204,6 +224,22 @@ export class StateMachine {
       const latest = this.latestSeq.get(caller.clientId) ?? 0;
       if (caller.seq > latest) this.latestSeq.set(caller.clientId, caller.seq);
     }
+  }
+
+  /**
+   * The highest seq of the client's calls applied so far (0 if none). Applied
+   * calls still in flight count (latestSeq is set at apply); the RocksDB part
+   * is exact because trimming never removes a client's highest reply (a trim
+   * stops below the seq of the entry that makes it).
+   */
+  async highestSeq(clientId: string): Promise<number> {
+    const known = this.latestSeq.get(clientId);
+    if (known !== undefined) return known;
+    const row = await this.store.rocks.last({ gte: callerKey(clientId, 0), lt: callerKey(clientId, Number.MAX_SAFE_INTEGER) });
+    const stored = row === null ? 0 : readU64(row.key, row.key.length - 8);
+    const latest = Math.max(stored, this.latestSeq.get(clientId) ?? 0); // apply may have moved it meanwhile
+    if (latest > 0) this.latestSeq.set(clientId, latest);
+    return latest;
   }
 
   /** The stored reply of an applied call, or undefined if that call was never applied. */

@@ -146,9 +146,15 @@ export class UnderStoreSync {
    * master dies between the under store change and that entry, recovery
    * reconciles those paths with the under store (reconcileIntents). If the
    * change fails, the intent is closed and nothing changed. Returns the op
-   * that closes the intent, to put in the mutation's own entry.
+   * that closes the intent, to put in the mutation's own entry. A null intent
+   * is for changes that need no reconciliation (data of a file not yet
+   * committed, which the namespace does not describe).
    */
-  async changeUnderStore(intent: UfsIntent, change: () => Promise<void>): Promise<EntryOp> {
+  async changeUnderStore(intent: UfsIntent | null, change: () => Promise<void>): Promise<EntryOp[]> {
+    if (intent === null) {
+      await change();
+      return [];
+    }
     const id = this.ids.take();
     await this.sm.propose({ ops: [{ op: 'putIntent', id, intent }] });
     try {
@@ -157,8 +163,9 @@ export class UnderStoreSync {
       await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
       throw err;
     }
-    return { op: 'clearIntent', id };
+    return [{ op: 'clearIntent', id }];
   }
+
 
   /** Loads a directory's entries from its under store, once even if many ask at once. */
   loadDirectory(dirNames: string[]): Promise<void> {
@@ -177,8 +184,13 @@ export class UnderStoreSync {
     {
       const locks = this.tree.newLockSet();
       try {
-        const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks);
-        const dir = target(resolved);
+        // The path may have changed since the caller's NeedsLoad; if an ancestor
+        // now needs loading, return: the caller's retry throws NeedsLoad for it.
+        const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
+          if (err instanceof NeedsLoad) return null;
+          throw err;
+        });
+        const dir = resolved === null ? null : target(resolved);
         if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return;
         dirId = dir.id;
       } finally {
