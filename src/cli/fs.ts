@@ -466,5 +466,54 @@ export function fsCommand(): Command {
       }),
     );
 
+  cmd
+    .command('mount')
+    .description('attach an under store at PATH (which must not exist yet): file:///dir, …')
+    .argument('<path>', 'strata path of the new mount point')
+    .argument('<ufs_uri>', 'under store URI')
+    .option('--readonly', 'refuse every change through strata')
+    .option('--option <key=value>', 'a store option (repeatable): endpoint, region, access_key, secret_key, path_style, sync_interval_ms', collectOption, {})
+    .action((path: string, uri: string, opts: { readonly?: boolean; option: Record<string, string> }, command: Command) =>
+      withFs(command, async (fs) => {
+        await fs.mount(checked(path), uri, { readOnly: opts.readonly ?? false, options: opts.option });
+      }),
+    );
+
+  cmd
+    .command('unmount')
+    .alias('umount')
+    .description('detach the mount at PATH (its under store keeps its data)')
+    .argument('<path>', 'strata path of a mount point')
+    .action((path: string, _opts: object, command: Command) =>
+      withFs(command, async (fs) => {
+        await fs.unmount(checked(path));
+      }),
+    );
+
+  cmd
+    .command('sync')
+    .description('reload metadata from the under store now: new entries appear, deleted ones vanish, changed ones update')
+    .argument('<path>', 'strata path')
+    .option('-R, --recursive', 'also every directory below PATH that strata has loaded')
+    .option('--json', 'the counts as one JSON object')
+    .action((path: string, opts: { recursive?: boolean; json?: boolean }, command: Command) =>
+      withFs(command, async (fs) => {
+        const s = await fs.sync(checked(path), { recursive: opts.recursive ?? false });
+        const counts = { directories: s.directories, added: s.added, removed: s.removed, updated: s.updated, unchanged: s.unchanged };
+        process.stdout.write(
+          opts.json
+            ? JSON.stringify(counts) + '\n'
+            : `${path}: ${s.added} added, ${s.removed} removed, ${s.updated} updated, ${s.unchanged} unchanged (${s.directories} ${s.directories === 1 ? 'directory' : 'directories'} listed)\n`,
+        );
+      }),
+    );
+
   return cmd;
+}
+
+/** commander's collector of repeated --option KEY=VALUE. */
+function collectOption(spec: string, previous: Record<string, string>): Record<string, string> {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--option takes KEY=VALUE, not '${spec}'`);
+  return { ...previous, [spec.slice(0, eq)]: spec.slice(eq + 1) };
 }

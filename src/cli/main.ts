@@ -7,6 +7,7 @@ import { clusterCommand } from './cluster';
 import { EXIT_USAGE, report } from './errors';
 import { fsCommand } from './fs';
 import { masterCommand } from './master';
+import { mountCommand, umountCommand } from './mount';
 import { upCommand } from './up';
 
 export function buildProgram(): Command {
@@ -16,6 +17,8 @@ export function buildProgram(): Command {
     .option('--masters <list>', 'masters as HOST:PORT[,HOST:PORT…] (else $STRATA_MASTERS, else 127.0.0.1:19998)');
   program.addCommand(upCommand());
   program.addCommand(masterCommand());
+  program.addCommand(mountCommand());
+  program.addCommand(umountCommand());
   program.addCommand(fsCommand());
   program.addCommand(clusterCommand());
   program.addCommand(benchCommand());

@@ -28,8 +28,12 @@ export function masterConfig(opts: { data: string; host?: string; port?: number;
   };
 }
 
-/** Runs a master until SIGTERM or SIGINT, then closes it cleanly. */
-export async function runMaster(config: MasterConfig, onReady?: (master: Master) => Promise<void> | void): Promise<void> {
+/** Runs a master until SIGTERM or SIGINT, then runs onStop and closes the master cleanly. */
+export async function runMaster(
+  config: MasterConfig,
+  onReady?: (master: Master) => Promise<void> | void,
+  onStop?: () => Promise<void>,
+): Promise<void> {
   const master = new Master(config);
   await master.start();
   process.stdout.write(`strata master serving ${master.address} (data ${config.dataDir})\n`);
@@ -39,6 +43,7 @@ export async function runMaster(config: MasterConfig, onReady?: (master: Master)
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  await onStop?.(); // e.g. `strata up`'s mount, which commits open files while the master still serves
   await master.close();
   process.stdout.write('strata master stopped\n');
 }

@@ -4,7 +4,7 @@
 // "Data path"): write the data, then commit size and fingerprint.
 
 import type { Readable } from 'node:stream';
-import type { FileInfo, MountInfo } from '../common/api';
+import type { FileInfo, MountInfo, SyncResponse } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import { parseUfsUri, openUnderStore } from '../ufs/registry';
 import type { UnderStore } from '../ufs/under-store';
@@ -108,6 +108,31 @@ export class StrataFileSystem {
     return (await this.master.call<{ mounts: MountInfo[] }>('getMountTable', {})).mounts;
   }
 
+  /** Attaches an under store at path (which must not exist yet); returns the entry, secrets redacted. */
+  async mount(path: string, ufsUri: string, options: { readOnly?: boolean; options?: Record<string, string> } = {}): Promise<MountInfo> {
+    this.mountTable = null;
+    const reply = await this.master.call<{ mount: MountInfo }>('mount', {
+      path,
+      ufsUri,
+      readOnly: options.readOnly ?? false,
+      options: options.options ?? {},
+    });
+    this.mountTable = null;
+    return reply.mount;
+  }
+
+  /** Detaches the mount at path; the under store keeps its data. */
+  async unmount(path: string): Promise<void> {
+    this.mountTable = null;
+    await this.master.call('unmount', { path });
+    this.mountTable = null;
+  }
+
+  /** Reloads path's metadata from its under store now (with recursive, every loaded directory below). */
+  async sync(path: string, options: { recursive?: boolean } = {}): Promise<SyncResponse> {
+    return this.master.call<SyncResponse>('sync', { path, recursive: options.recursive ?? false });
+  }
+
   /** Every entry below path (not path itself), depth first. */
   async *walk(path: string): AsyncGenerator<FileInfo> {
     for await (const entry of this.list(path)) {
@@ -117,24 +142,26 @@ export class StrataFileSystem {
   }
 
   /**
-   * The under store that holds a file, opened with its mount's options. The
-   * mount table is fetched once; the store's root is its mount's URI.
+   * The under store that holds a file, opened with its mount's options: the
+   * mount whose URI is the longest prefix of the file's URI (mounts nest, and
+   * no store location is mounted twice, so it is the one). The mount table is
+   * cached, and fetched again when it cannot be the current one (a mount made
+   * or removed since: no mount holds the URI, or not at a path above the file).
    */
   async storeFor(info: FileInfo): Promise<{ store: UnderStore; relPath: string }> {
-    if (this.mountTable === null) this.mountTable = await this.mounts();
-    let best: MountInfo | null = null;
-    for (const m of this.mountTable) {
-      if ((info.ufsUri === m.ufsUri || info.ufsUri.startsWith(m.ufsUri.endsWith('/') ? m.ufsUri : m.ufsUri + '/')) && (best === null || m.ufsUri.length > best.ufsUri.length)) {
-        best = m;
-      }
+    let mount = this.mountTable === null ? null : mountHolding(this.mountTable, info);
+    if (mount === null) {
+      this.mountTable = await this.mounts();
+      mount = mountHolding(this.mountTable, info);
     }
-    if (best === null) throw new StrataError(ErrorCode.INTERNAL, `${info.path}: no mount holds ${info.ufsUri}`);
-    const mount = best;
-    let store = this.stores.get(mount.ufsUri);
+    if (mount === null) throw new StrataError(ErrorCode.INTERNAL, `${info.path}: no mount holds ${info.ufsUri}`);
+    const key = `${mount.mountId} ${mount.ufsUri}`;
+    let store = this.stores.get(key);
     if (store === undefined) {
       parseUfsUri(mount.ufsUri);
       store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
-      this.stores.set(mount.ufsUri, store);
+      store.catch(() => this.stores.delete(key));
+      this.stores.set(key, store);
     }
     const relPath = info.ufsUri.slice(mount.ufsUri.length).replace(/^\/+/, '');
     return { store: await store, relPath };
@@ -151,4 +178,17 @@ export class StrataFileSystem {
     }
     this.stores.clear();
   }
+}
+
+/** The mount of the table that holds the file: the longest URI prefix, at a path above the file. */
+function mountHolding(table: readonly MountInfo[], info: FileInfo): MountInfo | null {
+  let best: MountInfo | null = null;
+  for (const m of table) {
+    const base = m.ufsUri.endsWith('/') ? m.ufsUri : m.ufsUri + '/';
+    if (!(info.ufsUri === m.ufsUri || info.ufsUri.startsWith(base))) continue;
+    if (best === null || m.ufsUri.length > best.ufsUri.length) best = m;
+  }
+  if (best === null) return null;
+  const above = best.path === '/' || info.path === best.path || info.path.startsWith(best.path + '/');
+  return above ? best : null;
 }

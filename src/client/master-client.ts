@@ -24,6 +24,8 @@ const MUTATING: ReadonlySet<OpName> = new Set<OpName>([
   'rename',
   'setAttribute',
   'createSymlink',
+  'mount',
+  'unmount',
 ]);
 
 export interface MasterClientOptions {

@@ -25,6 +25,11 @@ export type { CreateSymlinkRequest__Output as CreateSymlinkRequest } from '../ge
 export type { CreateSymlinkResponse__Output as CreateSymlinkResponse } from '../gen/strata/master/CreateSymlinkResponse';
 export type { MountInfo__Output as MountInfo } from '../gen/strata/master/MountInfo';
 export type { GetMountTableResponse__Output as GetMountTableResponse } from '../gen/strata/master/GetMountTableResponse';
+export type { MountRequest__Output as MountRequest } from '../gen/strata/master/MountRequest';
+export type { MountResponse__Output as MountResponse } from '../gen/strata/master/MountResponse';
+export type { UnmountRequest__Output as UnmountRequest } from '../gen/strata/master/UnmountRequest';
+export type { SyncRequest__Output as SyncRequest } from '../gen/strata/master/SyncRequest';
+export type { SyncResponse__Output as SyncResponse } from '../gen/strata/master/SyncResponse';
 export type { MasterInfo__Output as MasterInfo } from '../gen/strata/master/MasterInfo';
 export type { Call__Output as Call } from '../gen/strata/master/Call';
 export type { Reply as ReplyInput } from '../gen/strata/master/Reply';

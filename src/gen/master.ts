@@ -26,6 +26,8 @@ import type { ListStatusPage as _strata_master_ListStatusPage, ListStatusPage__O
 import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusRequest__Output as _strata_master_ListStatusRequest__Output } from './strata/master/ListStatusRequest';
 import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from './strata/master/MasterInfo';
 import type { MountInfo as _strata_master_MountInfo, MountInfo__Output as _strata_master_MountInfo__Output } from './strata/master/MountInfo';
+import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from './strata/master/MountRequest';
+import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from './strata/master/MountResponse';
 import type { PeerInfo as _strata_master_PeerInfo, PeerInfo__Output as _strata_master_PeerInfo__Output } from './strata/master/PeerInfo';
 import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from './strata/master/RenameRequest';
 import type { RenameResponse as _strata_master_RenameResponse, RenameResponse__Output as _strata_master_RenameResponse__Output } from './strata/master/RenameResponse';
@@ -33,6 +35,10 @@ import type { Reply as _strata_master_Reply, Reply__Output as _strata_master_Rep
 import type { ReplyBatch as _strata_master_ReplyBatch, ReplyBatch__Output as _strata_master_ReplyBatch__Output } from './strata/master/ReplyBatch';
 import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttributeRequest__Output as _strata_master_SetAttributeRequest__Output } from './strata/master/SetAttributeRequest';
 import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from './strata/master/SetAttributeResponse';
+import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from './strata/master/SyncRequest';
+import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from './strata/master/SyncResponse';
+import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from './strata/master/UnmountRequest';
+import type { UnmountResponse as _strata_master_UnmountResponse, UnmountResponse__Output as _strata_master_UnmountResponse__Output } from './strata/master/UnmountResponse';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -67,6 +73,8 @@ export interface ProtoGrpcType {
       ListStatusRequest: MessageTypeDefinition<_strata_master_ListStatusRequest, _strata_master_ListStatusRequest__Output>
       MasterInfo: MessageTypeDefinition<_strata_master_MasterInfo, _strata_master_MasterInfo__Output>
       MountInfo: MessageTypeDefinition<_strata_master_MountInfo, _strata_master_MountInfo__Output>
+      MountRequest: MessageTypeDefinition<_strata_master_MountRequest, _strata_master_MountRequest__Output>
+      MountResponse: MessageTypeDefinition<_strata_master_MountResponse, _strata_master_MountResponse__Output>
       PeerInfo: MessageTypeDefinition<_strata_master_PeerInfo, _strata_master_PeerInfo__Output>
       RenameRequest: MessageTypeDefinition<_strata_master_RenameRequest, _strata_master_RenameRequest__Output>
       RenameResponse: MessageTypeDefinition<_strata_master_RenameResponse, _strata_master_RenameResponse__Output>
@@ -74,6 +82,10 @@ export interface ProtoGrpcType {
       ReplyBatch: MessageTypeDefinition<_strata_master_ReplyBatch, _strata_master_ReplyBatch__Output>
       SetAttributeRequest: MessageTypeDefinition<_strata_master_SetAttributeRequest, _strata_master_SetAttributeRequest__Output>
       SetAttributeResponse: MessageTypeDefinition<_strata_master_SetAttributeResponse, _strata_master_SetAttributeResponse__Output>
+      SyncRequest: MessageTypeDefinition<_strata_master_SyncRequest, _strata_master_SyncRequest__Output>
+      SyncResponse: MessageTypeDefinition<_strata_master_SyncResponse, _strata_master_SyncResponse__Output>
+      UnmountRequest: MessageTypeDefinition<_strata_master_UnmountRequest, _strata_master_UnmountRequest__Output>
+      UnmountResponse: MessageTypeDefinition<_strata_master_UnmountResponse, _strata_master_UnmountResponse__Output>
     }
   }
 }

@@ -15,15 +15,20 @@ import type {
   FileInfo,
   ListStatusPage,
   MountInfo,
+  MountRequest,
   RenameRequest,
   SetAttributeRequest,
+  SyncResponse,
+  UnmountRequest,
 } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import { isPrefix, joinPath, parsePath } from '../common/paths';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
 import { InodeTree, LockPattern, LockedPath, NeedsLoad, exists, parentOf, target } from './inode-tree';
 import { CallerRecord, EntryOp, JournalEntry } from './journal/entry';
-import { MountEntry, MountTable, redactOptions } from './mount-table';
+import { MetadataSync } from './metadata-sync';
+import { MountOperations, mountInfoOf } from './mount-operations';
+import { MountEntry, MountTable } from './mount-table';
 import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import type { StateMachine } from './state-machine';
 import { TrashSweeper } from './trash-sweeper';
@@ -38,6 +43,8 @@ export class FileSystemMaster {
   private readonly ids: IdAllocator;
   private readonly sync: UnderStoreSync;
   private readonly sweeper: TrashSweeper;
+  private readonly mountOps: MountOperations;
+  private readonly metadataSync: MetadataSync;
   private readonly inflightCalls = new Map<string, Promise<unknown>>();
 
   constructor(
@@ -51,6 +58,8 @@ export class FileSystemMaster {
     this.ids = new IdAllocator(firstFreeId);
     this.sweeper = new TrashSweeper(tree.store, sm);
     this.sync = new UnderStoreSync(tree, sm, mounts, this.ids, this.sweeper, clock);
+    this.mountOps = new MountOperations(tree, mounts, this.ids, this.sync, this.sweeper, clock);
+    this.metadataSync = new MetadataSync(tree, sm, mounts, this.sync, this.sweeper, clock);
   }
 
   /** Work a serving master does when it starts: reconcile crash leftovers, sweep trash. */
@@ -77,6 +86,7 @@ export class FileSystemMaster {
   async listStatus(path: string, startAfter: string, limit: number): Promise<ListStatusPage> {
     const names = parsePath(path);
     const pageSize = Math.min(limit > 0 ? limit : DEFAULT_LIST_PAGE, MAX_LIST_PAGE);
+    if (startAfter === '') await this.metadataSync.syncIfStale(names);
     return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       const inode = this.existing(resolved, path);
@@ -98,15 +108,22 @@ export class FileSystemMaster {
   }
 
   getMountTable(): { mounts: MountInfo[] } {
-    return {
-      mounts: this.mounts.list().map((m) => ({
-        path: m.path,
-        ufsUri: m.ufsUri,
-        readOnly: m.readOnly,
-        options: redactOptions(m.options),
-        mountId: m.id,
-      })),
-    };
+    return { mounts: this.mounts.list().map(mountInfoOf) };
+  }
+
+  /** Re-lists path in its under store and makes the namespace agree (metadata-sync.ts). */
+  syncMetadata(path: string, recursive: boolean): Promise<SyncResponse> {
+    return this.metadataSync.syncPath(path, recursive);
+  }
+
+  // ---------------------------------------------------------- mount table
+
+  mount(req: MountRequest): Promise<{ mount: MountInfo }> {
+    return this.mutate(req.caller, (caller) => this.mountOps.mount(req, (ops, reply) => this.propose(ops, caller, reply)));
+  }
+
+  unmount(req: UnmountRequest): Promise<Record<string, never>> {
+    return this.mutate(req.caller, (caller) => this.mountOps.unmount(req, (ops, reply) => this.propose(ops, caller, reply)));
   }
 
   // ------------------------------------------------------------ mutations

@@ -60,6 +60,9 @@ function handlersOf(fs: FileSystemMaster, info: MasterInfoSource): Record<NonNul
     createSymlink: (req: Parameters<FileSystemMaster['createSymlink']>[0]) => fs.createSymlink(req),
     getMountTable: () => fs.getMountTable(),
     getMasterInfo: () => info.info(),
+    mount: (req: Parameters<FileSystemMaster['mount']>[0]) => fs.mount(req),
+    unmount: (req: Parameters<FileSystemMaster['unmount']>[0]) => fs.unmount(req),
+    sync: (req: { path: string; recursive: boolean }) => fs.syncMetadata(req.path, req.recursive),
   };
 }
 
@@ -206,6 +209,9 @@ export function masterServiceImplementation(fs: FileSystemMaster, info: MasterIn
     CreateSymlink: unary(handlers.createSymlink),
     GetMountTable: unary(handlers.getMountTable),
     GetMasterInfo: unary(handlers.getMasterInfo),
+    Mount: unary(handlers.mount),
+    Unmount: unary(handlers.unmount),
+    Sync: unary(handlers.sync),
     Session: sessions.handler(handlers) as grpc.handleBidiStreamingCall<unknown, unknown>,
   };
 }

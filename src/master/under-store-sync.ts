@@ -228,7 +228,7 @@ export class UnderStoreSync {
   }
 
   /** Runs fn with the directory's path read-locked, if it is still the same directory. */
-  private async withLockedDir(dirNames: string[], dirId: number, fn: (locks: LockSet) => Promise<void>): Promise<void> {
+  async withLockedDir(dirNames: string[], dirId: number, fn: (locks: LockSet) => Promise<void>): Promise<void> {
     const locks = this.tree.newLockSet();
     try {
       const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
@@ -243,7 +243,8 @@ export class UnderStoreSync {
     }
   }
 
-  private inodeFromUfs(status: UfsStatus): Inode {
+  /** A new inode for an entry found in an under store (a directory still to be loaded). */
+  inodeFromUfs(status: UfsStatus): Inode {
     const kind = kindOfUfs(status);
     const inode = newInode(this.ids.take(), kind, status.mode, 0, 0, status.mtimeMs);
     inode.size = status.size;
@@ -262,6 +263,13 @@ export class UnderStoreSync {
     return store;
   }
 
+  /** Closes and forgets the store of a mount that is gone (its id may be given to a later mount). */
+  async forgetMount(mountId: number): Promise<void> {
+    const store = this.ufsByMount.get(mountId);
+    this.ufsByMount.delete(mountId);
+    if (store !== undefined) await store.then((s) => s.close()).catch(() => undefined);
+  }
+
   /** Closes the under stores opened so far. */
   async close(): Promise<void> {
     const stores = [...this.ufsByMount.values()];
@@ -276,7 +284,7 @@ export class UnderStoreSync {
   }
 }
 
-function kindOfUfs(status: UfsStatus): InodeKind {
+export function kindOfUfs(status: UfsStatus): InodeKind {
   return status.type === 'dir' ? InodeKind.DIR : status.type === 'symlink' ? InodeKind.SYMLINK : InodeKind.FILE;
 }
 

@@ -11,6 +11,9 @@ import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttr
 import type { CreateSymlinkRequest as _strata_master_CreateSymlinkRequest, CreateSymlinkRequest__Output as _strata_master_CreateSymlinkRequest__Output } from '../../strata/master/CreateSymlinkRequest';
 import type { GetMountTableRequest as _strata_master_GetMountTableRequest, GetMountTableRequest__Output as _strata_master_GetMountTableRequest__Output } from '../../strata/master/GetMountTableRequest';
 import type { GetMasterInfoRequest as _strata_master_GetMasterInfoRequest, GetMasterInfoRequest__Output as _strata_master_GetMasterInfoRequest__Output } from '../../strata/master/GetMasterInfoRequest';
+import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from '../../strata/master/MountRequest';
+import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from '../../strata/master/UnmountRequest';
+import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from '../../strata/master/SyncRequest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Call {
@@ -26,7 +29,10 @@ export interface Call {
   'createSymlink'?: (_strata_master_CreateSymlinkRequest | null);
   'getMountTable'?: (_strata_master_GetMountTableRequest | null);
   'getMasterInfo'?: (_strata_master_GetMasterInfoRequest | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+  'mount'?: (_strata_master_MountRequest | null);
+  'unmount'?: (_strata_master_UnmountRequest | null);
+  'sync'?: (_strata_master_SyncRequest | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
 }
 
 export interface Call__Output {
@@ -42,5 +48,8 @@ export interface Call__Output {
   'createSymlink'?: (_strata_master_CreateSymlinkRequest__Output | null);
   'getMountTable'?: (_strata_master_GetMountTableRequest__Output | null);
   'getMasterInfo'?: (_strata_master_GetMasterInfoRequest__Output | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+  'mount'?: (_strata_master_MountRequest__Output | null);
+  'unmount'?: (_strata_master_UnmountRequest__Output | null);
+  'sync'?: (_strata_master_SyncRequest__Output | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
 }

@@ -21,11 +21,17 @@ import type { GetStatusResponse as _strata_master_GetStatusResponse, GetStatusRe
 import type { ListStatusPage as _strata_master_ListStatusPage, ListStatusPage__Output as _strata_master_ListStatusPage__Output } from '../../strata/master/ListStatusPage';
 import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusRequest__Output as _strata_master_ListStatusRequest__Output } from '../../strata/master/ListStatusRequest';
 import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from '../../strata/master/MasterInfo';
+import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from '../../strata/master/MountRequest';
+import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from '../../strata/master/MountResponse';
 import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from '../../strata/master/RenameRequest';
 import type { RenameResponse as _strata_master_RenameResponse, RenameResponse__Output as _strata_master_RenameResponse__Output } from '../../strata/master/RenameResponse';
 import type { ReplyBatch as _strata_master_ReplyBatch, ReplyBatch__Output as _strata_master_ReplyBatch__Output } from '../../strata/master/ReplyBatch';
 import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttributeRequest__Output as _strata_master_SetAttributeRequest__Output } from '../../strata/master/SetAttributeRequest';
 import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from '../../strata/master/SetAttributeResponse';
+import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from '../../strata/master/SyncRequest';
+import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from '../../strata/master/SyncResponse';
+import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from '../../strata/master/UnmountRequest';
+import type { UnmountResponse as _strata_master_UnmountResponse, UnmountResponse__Output as _strata_master_UnmountResponse__Output } from '../../strata/master/UnmountResponse';
 
 export interface FileSystemMasterClient extends grpc.Client {
   CompleteFile(argument: _strata_master_CompleteFileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
@@ -105,6 +111,15 @@ export interface FileSystemMasterClient extends grpc.Client {
   listStatus(argument: _strata_master_ListStatusRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
   listStatus(argument: _strata_master_ListStatusRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
   
+  Mount(argument: _strata_master_MountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  Mount(argument: _strata_master_MountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  Mount(argument: _strata_master_MountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  Mount(argument: _strata_master_MountRequest, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  mount(argument: _strata_master_MountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  mount(argument: _strata_master_MountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  mount(argument: _strata_master_MountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  mount(argument: _strata_master_MountRequest, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  
   Rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
   Rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
   Rename(argument: _strata_master_RenameRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
@@ -128,6 +143,24 @@ export interface FileSystemMasterClient extends grpc.Client {
   setAttribute(argument: _strata_master_SetAttributeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
   setAttribute(argument: _strata_master_SetAttributeRequest, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
   
+  Sync(argument: _strata_master_SyncRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  Sync(argument: _strata_master_SyncRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  Sync(argument: _strata_master_SyncRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  Sync(argument: _strata_master_SyncRequest, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _strata_master_SyncRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _strata_master_SyncRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _strata_master_SyncRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  sync(argument: _strata_master_SyncRequest, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
+  
+  Unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  Unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  Unmount(argument: _strata_master_UnmountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  Unmount(argument: _strata_master_UnmountRequest, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  unmount(argument: _strata_master_UnmountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  unmount(argument: _strata_master_UnmountRequest, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementation {
@@ -149,11 +182,17 @@ export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementat
   
   ListStatus: grpc.handleServerStreamingCall<_strata_master_ListStatusRequest__Output, _strata_master_ListStatusPage>;
   
+  Mount: grpc.handleUnaryCall<_strata_master_MountRequest__Output, _strata_master_MountResponse>;
+  
   Rename: grpc.handleUnaryCall<_strata_master_RenameRequest__Output, _strata_master_RenameResponse>;
   
   Session: grpc.handleBidiStreamingCall<_strata_master_CallBatch__Output, _strata_master_ReplyBatch>;
   
   SetAttribute: grpc.handleUnaryCall<_strata_master_SetAttributeRequest__Output, _strata_master_SetAttributeResponse>;
+  
+  Sync: grpc.handleUnaryCall<_strata_master_SyncRequest__Output, _strata_master_SyncResponse>;
+  
+  Unmount: grpc.handleUnaryCall<_strata_master_UnmountRequest__Output, _strata_master_UnmountResponse>;
   
 }
 
@@ -167,7 +206,10 @@ export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
   GetMountTable: MethodDefinition<_strata_master_GetMountTableRequest, _strata_master_GetMountTableResponse, _strata_master_GetMountTableRequest__Output, _strata_master_GetMountTableResponse__Output>
   GetStatus: MethodDefinition<_strata_master_GetStatusRequest, _strata_master_GetStatusResponse, _strata_master_GetStatusRequest__Output, _strata_master_GetStatusResponse__Output>
   ListStatus: MethodDefinition<_strata_master_ListStatusRequest, _strata_master_ListStatusPage, _strata_master_ListStatusRequest__Output, _strata_master_ListStatusPage__Output>
+  Mount: MethodDefinition<_strata_master_MountRequest, _strata_master_MountResponse, _strata_master_MountRequest__Output, _strata_master_MountResponse__Output>
   Rename: MethodDefinition<_strata_master_RenameRequest, _strata_master_RenameResponse, _strata_master_RenameRequest__Output, _strata_master_RenameResponse__Output>
   Session: MethodDefinition<_strata_master_CallBatch, _strata_master_ReplyBatch, _strata_master_CallBatch__Output, _strata_master_ReplyBatch__Output>
   SetAttribute: MethodDefinition<_strata_master_SetAttributeRequest, _strata_master_SetAttributeResponse, _strata_master_SetAttributeRequest__Output, _strata_master_SetAttributeResponse__Output>
+  Sync: MethodDefinition<_strata_master_SyncRequest, _strata_master_SyncResponse, _strata_master_SyncRequest__Output, _strata_master_SyncResponse__Output>
+  Unmount: MethodDefinition<_strata_master_UnmountRequest, _strata_master_UnmountResponse, _strata_master_UnmountRequest__Output, _strata_master_UnmountResponse__Output>
 }

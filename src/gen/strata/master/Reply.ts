@@ -12,6 +12,9 @@ import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAt
 import type { CreateSymlinkResponse as _strata_master_CreateSymlinkResponse, CreateSymlinkResponse__Output as _strata_master_CreateSymlinkResponse__Output } from '../../strata/master/CreateSymlinkResponse';
 import type { GetMountTableResponse as _strata_master_GetMountTableResponse, GetMountTableResponse__Output as _strata_master_GetMountTableResponse__Output } from '../../strata/master/GetMountTableResponse';
 import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from '../../strata/master/MasterInfo';
+import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from '../../strata/master/MountResponse';
+import type { UnmountResponse as _strata_master_UnmountResponse, UnmountResponse__Output as _strata_master_UnmountResponse__Output } from '../../strata/master/UnmountResponse';
+import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from '../../strata/master/SyncResponse';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Reply {
@@ -28,7 +31,10 @@ export interface Reply {
   'createSymlink'?: (_strata_master_CreateSymlinkResponse | null);
   'getMountTable'?: (_strata_master_GetMountTableResponse | null);
   'getMasterInfo'?: (_strata_master_MasterInfo | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+  'mount'?: (_strata_master_MountResponse | null);
+  'unmount'?: (_strata_master_UnmountResponse | null);
+  'sync'?: (_strata_master_SyncResponse | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
 }
 
 export interface Reply__Output {
@@ -45,5 +51,8 @@ export interface Reply__Output {
   'createSymlink'?: (_strata_master_CreateSymlinkResponse__Output | null);
   'getMountTable'?: (_strata_master_GetMountTableResponse__Output | null);
   'getMasterInfo'?: (_strata_master_MasterInfo__Output | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo";
+  'mount'?: (_strata_master_MountResponse__Output | null);
+  'unmount'?: (_strata_master_UnmountResponse__Output | null);
+  'sync'?: (_strata_master_SyncResponse__Output | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
 }

@@ -1,0 +1,227 @@
+// One FUSE mount of the strata namespace: the binding, the client, the
+// staging area and the open file table, started together and closed in
+// order. Also the mount option parsing (-o) and unmounting a path with
+// fusermount (lazily when busy), which `strata umount` uses as well.
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import Fuse from 'fuse-native';
+import { StrataFileSystem } from '../client/file-system';
+import { ErrorCode, StrataError } from '../common/errors';
+import { StrataFuseAdapter } from './operations';
+import { OpenFileTable } from './open-files';
+import { StagingArea } from './staging';
+
+/**
+ * The binding answers ETIMEDOUT to a handler that takes 15 s; every wait in
+ * the client stays below that, so a master that does not answer is EIO.
+ */
+export const BINDING_TIMEOUT_MS = 15_000;
+export const DEFAULT_MASTER_TIMEOUT_MS = 10_000;
+/** How often the mount checks that it is still mounted (an outside fusermount -u ends it). */
+const WATCH_INTERVAL_MS = 1000;
+
+export interface MountOptions {
+  attrTimeoutSec?: number;
+  entryTimeoutSec?: number;
+  readOnly: boolean;
+  allowOther: boolean;
+  /** How long a master call may take before the operation fails with EIO (< 15 s). */
+  masterTimeoutMs: number;
+  /** Other -o options, handed to libfuse as they are (e.g. max_read=N). */
+  extra: string[];
+}
+
+export function defaultMountOptions(): MountOptions {
+  return { readOnly: false, allowOther: false, masterTimeoutMs: DEFAULT_MASTER_TIMEOUT_MS, extra: [] };
+}
+
+function seconds(name: string, value: string): number {
+  const n = Number(value);
+  if (value === '' || !Number.isFinite(n) || n < 0) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${name}=${value}: not a number of seconds`);
+  return n;
+}
+
+/** Parses `-o a,b=c` lists (several -o add up) into MountOptions. */
+export function parseMountOptions(lists: string[], into: MountOptions = defaultMountOptions()): MountOptions {
+  for (const list of lists) {
+    for (const raw of list.split(',')) {
+      const opt = raw.trim();
+      if (opt === '') continue;
+      const eq = opt.indexOf('=');
+      const name = eq < 0 ? opt : opt.slice(0, eq);
+      const value = eq < 0 ? '' : opt.slice(eq + 1);
+      switch (name) {
+        case 'attr_timeout':
+          into.attrTimeoutSec = seconds(name, value);
+          break;
+        case 'entry_timeout':
+          into.entryTimeoutSec = seconds(name, value);
+          break;
+        case 'ro':
+          into.readOnly = true;
+          break;
+        case 'rw':
+          into.readOnly = false;
+          break;
+        case 'allow_other':
+          into.allowOther = true;
+          break;
+        case 'master_timeout': {
+          const ms = Math.round(seconds(name, value) * 1000);
+          if (ms <= 0 || ms >= BINDING_TIMEOUT_MS - 1000) {
+            throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option master_timeout=${value}: must be above 0 and below ${BINDING_TIMEOUT_MS / 1000 - 1} s`);
+          }
+          into.masterTimeoutMs = ms;
+          break;
+        }
+        case 'default_permissions':
+        case 'dev':
+        case 'suid':
+        case 'nodev':
+        case 'nosuid':
+        case 'exec':
+        case 'noexec':
+        case 'atime':
+        case 'noatime':
+        case 'relatime':
+        case '_netdev':
+        case 'defaults':
+        case 'auto':
+        case 'noauto':
+        case 'user':
+        case 'nouser':
+          break; // always on, or the kernel's and mount(8)'s business
+        default:
+          if (!/^[A-Za-z0-9_]+(=[^,]*)?$/.test(opt)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${opt}: not understood`);
+          into.extra.push(opt);
+      }
+    }
+  }
+  return into;
+}
+
+/** A timeout for the binding: numbers of 0 are dropped by fuse-native, so always a string. */
+function timeoutOption(sec: number | undefined): string | undefined {
+  return sec === undefined ? undefined : String(sec);
+}
+
+export class StrataMount {
+  private closing: Promise<string[]> | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly mountpoint: string,
+    private readonly fuse: Fuse,
+    private readonly fs: StrataFileSystem,
+    private readonly area: StagingArea,
+    private readonly files: OpenFileTable,
+  ) {}
+
+  /** Mounts; resolves once the kernel has the mount (libfuse's init ran). */
+  static async start(mountpoint: string, masters: string[], options: MountOptions, log: (line: string) => void): Promise<StrataMount> {
+    const mp = path.resolve(mountpoint);
+    const st = await fsp.stat(mp).catch((err: unknown) => {
+      // A mount left by a killed process answers ENOTCONN: fuse-native's force clears it.
+      if (typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOTCONN') return null;
+      throw new StrataError(ErrorCode.NOT_FOUND, `${mp}: mount point does not exist`);
+    });
+    if (st !== null && !st.isDirectory()) throw new StrataError(ErrorCode.NOT_DIRECTORY, `${mp}: mount point is not a directory`);
+    if (st !== null && isMounted(mp)) throw new StrataError(ErrorCode.EXISTS, `${mp}: something is mounted there already`);
+    const fs = new StrataFileSystem(masters, { callTimeoutMs: options.masterTimeoutMs, connectTimeoutMs: options.masterTimeoutMs });
+    const area = await StagingArea.create();
+    const files = new OpenFileTable(fs, area);
+    const adapter = new StrataFuseAdapter(fs, files, { readOnly: options.readOnly, log });
+    // libfuse options the binding has no switch for ride along in fsname's value.
+    const extra = ['big_writes', 'hard_remove', ...(options.readOnly ? ['ro'] : []), ...options.extra];
+    const fuse = new Fuse(mp, adapter.operations(), {
+      force: true,
+      defaultPermissions: true,
+      allowOther: options.allowOther,
+      attrTimeout: timeoutOption(options.attrTimeoutSec),
+      entryTimeout: timeoutOption(options.entryTimeoutSec),
+      subtype: 'strata',
+      fsname: ['strata', ...extra].join(','),
+      timeout: BINDING_TIMEOUT_MS,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      await fs.close();
+      await area.close();
+      throw new StrataError(ErrorCode.IO, `${mp}: mount failed: ${err instanceof Error ? err.message : String(err)} (is /dev/fuse there, and fuse installed?)`);
+    }
+    return new StrataMount(mp, fuse, fs, area, files);
+  }
+
+  /** Calls onGone once the mount point is no longer mounted (someone ran fusermount -u). */
+  watch(onGone: () => void): void {
+    this.watchTimer = setInterval(() => {
+      if (!isMounted(this.mountpoint)) {
+        if (this.watchTimer !== null) clearInterval(this.watchTimer);
+        this.watchTimer = null;
+        onGone();
+      }
+    }, WATCH_INTERVAL_MS);
+  }
+
+  /**
+   * Unmounts (lazily if busy), then commits what open files have staged,
+   * then closes the client and removes the staging area: the kernel first,
+   * so no request arrives at a closed client. Returns what could not be
+   * committed. Safe to call twice.
+   */
+  close(): Promise<string[]> {
+    this.closing ??= (async () => {
+      if (this.watchTimer !== null) clearInterval(this.watchTimer);
+      await unmountPath(this.mountpoint).catch(() => undefined);
+      const failures = await this.files.closeAll();
+      await this.fs.close();
+      await this.area.close();
+      void this.fuse; // the binding's thread ends with the unmount; the process exits after close
+      return failures;
+    })();
+    return this.closing;
+  }
+}
+
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(file, args, { timeout: 10_000 }, (err, _stdout, stderr) => (err ? reject(new Error(stderr.trim() || err.message)) : resolve())),
+  );
+}
+
+/** `fusermount -u`, and `fusermount -uz` (lazy: detached now, gone once unused) when busy. */
+export async function unmountPath(mountpoint: string): Promise<'unmounted' | 'lazy'> {
+  try {
+    await run('fusermount', ['-u', mountpoint]);
+    return 'unmounted';
+  } catch (err) {
+    if (!isMounted(mountpoint)) throw err;
+    await run('fusermount', ['-uz', mountpoint]);
+    return 'lazy';
+  }
+}
+
+/** /proc/mounts escapes space, tab, newline and backslash as octal. */
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/** Whether a FUSE file system is mounted at mountpoint (per /proc/mounts). */
+export function isMounted(mountpoint: string): boolean {
+  const mp = path.resolve(mountpoint);
+  let text: string;
+  try {
+    text = readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    return false;
+  }
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    if (fields.length >= 3 && fields[2].startsWith('fuse') && unescapeMountField(fields[1]) === mp) return true;
+  }
+  return false;
+}

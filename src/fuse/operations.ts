@@ -1,0 +1,275 @@
+// The FUSE adapter: each kernel request becomes one call into src/client (or
+// into the open file table for data), and its outcome an errno (errno.ts).
+// Nothing here keeps namespace state: the master is the truth, the kernel
+// caches attributes and entries for attr_timeout / entry_timeout seconds.
+//
+// What the binding (fuse-native 2.2.6 on libfuse 2) does not tell us, and
+// what follows:
+//   - the calling uid/gid: new entries get the mount process's owner
+//     (StrataFileSystem.owner); the kernel checks mode bits (default_permissions);
+//   - utimens's mtime (it passes atime twice): the one value given sets both;
+//   - UTIME_NOW / UTIME_OMIT arrive as ~1 s after the epoch: read as "now".
+// Hard links answer EPERM, extended attributes ENOTSUP (not stored yet).
+
+import type Fuse from 'fuse-native';
+import type { FileInfo } from '../common/api';
+import { ErrorCode, StrataError } from '../common/errors';
+import type { StrataFileSystem } from '../client/file-system';
+import { Errno, toErrno } from './errno';
+import type { OpenFile, OpenFileTable } from './open-files';
+
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+const O_ACCMODE = 0o3;
+const O_TRUNC = 0o1000;
+/** uid/gid "leave unchanged" in chown(2). */
+const UNCHANGED_ID = 0xffffffff;
+/** Directory entries asked of the master per page. */
+export const READDIR_PAGE = 1000;
+/** Preferred I/O size reported in st_blksize (tools size their buffers by it). */
+const BLOCK_SIZE = 128 * 1024;
+
+export interface AdapterOptions {
+  readOnly: boolean;
+  /** Where unexpected failures (those answered EIO) are described. */
+  log: (line: string) => void;
+}
+
+export class StrataFuseAdapter {
+  constructor(
+    private readonly fs: StrataFileSystem,
+    private readonly files: OpenFileTable,
+    private readonly options: AdapterOptions,
+  ) {}
+
+  async getattr(path: string): Promise<Fuse.Stat> {
+    const info = await this.fs.stat(path);
+    return toStat(info, this.files.file(info.id));
+  }
+
+  async readdir(path: string): Promise<string[]> {
+    const names = ['.', '..'];
+    for await (const entry of this.fs.list(path, READDIR_PAGE)) names.push(entry.name);
+    return names;
+  }
+
+  async access(path: string): Promise<void> {
+    await this.fs.stat(path); // mode bits are the kernel's (default_permissions)
+  }
+
+  async mkdir(path: string, mode: number): Promise<void> {
+    await this.fs.mkdir(path, { mode: mode & 0o7777 });
+  }
+
+  async rmdir(path: string): Promise<void> {
+    await this.fs.delete(path, { recursive: false });
+  }
+
+  async unlink(path: string): Promise<void> {
+    await this.fs.delete(path, { recursive: false });
+    this.files.removed(path);
+  }
+
+  async rename(src: string, dst: string): Promise<void> {
+    await this.fs.rename(src, dst);
+    this.files.renamed(src, dst);
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    await this.fs.symlink(path, target);
+  }
+
+  async readlink(path: string): Promise<string> {
+    const info = await this.fs.stat(path);
+    if (info.type !== 'SYMLINK') throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${path}: not a symlink`);
+    return info.symlinkTarget;
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    await this.fs.setAttribute(path, { mode: mode & 0o7777 });
+  }
+
+  async chown(path: string, uid: number, gid: number): Promise<void> {
+    const attrs: { uid?: number; gid?: number } = {};
+    if (uid !== UNCHANGED_ID && uid >= 0) attrs.uid = uid;
+    if (gid !== UNCHANGED_ID && gid >= 0) attrs.gid = gid;
+    if (attrs.uid === undefined && attrs.gid === undefined) return;
+    await this.fs.setAttribute(path, attrs);
+  }
+
+  async utimens(path: string, atime: number, mtime: number): Promise<void> {
+    const now = Date.now();
+    const at = atime < 100_000 ? now : atime;
+    const mt = mtime < 100_000 ? now : mtime;
+    const info = await this.fs.setAttribute(path, { atimeMs: at, mtimeMs: mt });
+    const open = this.files.file(info.id);
+    if (open !== undefined && open.staged !== null) {
+      open.explicitMtimeMs = mt;
+      open.mtimeMs = mt;
+    }
+  }
+
+  async truncate(path: string, size: number): Promise<void> {
+    const info = await this.fs.stat(path);
+    const open = this.files.file(info.id);
+    if (open !== undefined && open.staged !== null) return open.truncate(size);
+    const next = await this.fs.setAttribute(path, { size });
+    if (open !== undefined) open.info = next;
+  }
+
+  async ftruncate(fh: number, size: number): Promise<void> {
+    const handle = this.handle(fh);
+    if (!handle.writable) throw new StrataError(ErrorCode.INVALID_ARGUMENT, 'ftruncate of a handle not open for writing');
+    await handle.file.truncate(size);
+  }
+
+  async create(path: string, mode: number): Promise<number> {
+    const info = await this.fs.createFile(path, { mode: mode & 0o7777 });
+    const { fh, file } = this.files.open(info, true);
+    try {
+      await file.startEmpty();
+    } catch (err) {
+      await this.files.release(fh).catch(() => undefined);
+      throw err;
+    }
+    return fh;
+  }
+
+  async open(path: string, flags: number): Promise<number> {
+    const info = await this.fs.stat(path);
+    if (info.type === 'DIRECTORY') throw new StrataError(ErrorCode.IS_DIRECTORY, `${path}: Is a directory`);
+    if (info.type !== 'FILE') throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${path}: not a regular file`);
+    const writable = (flags & O_ACCMODE) !== 0;
+    if (writable && (info.readOnly || this.options.readOnly)) throw new StrataError(ErrorCode.READ_ONLY, `${path}: Read-only file system`);
+    const { fh, file } = this.files.open(info, writable);
+    if (writable && (flags & O_TRUNC) !== 0) {
+      try {
+        await file.truncate(0);
+      } catch (err) {
+        await this.files.release(fh).catch(() => undefined);
+        throw err;
+      }
+    }
+    return fh;
+  }
+
+  async read(fh: number, buf: Buffer, length: number, position: number): Promise<number> {
+    return this.handle(fh).file.read(buf, length, position);
+  }
+
+  async write(fh: number, buf: Buffer, length: number, position: number): Promise<number> {
+    const handle = this.handle(fh);
+    if (!handle.writable) throw new StrataError(ErrorCode.INVALID_ARGUMENT, 'write to a handle not open for writing');
+    return handle.file.write(buf, length, position);
+  }
+
+  /** flush (each close(2)) and fsync: upload and commit what this handle's file has staged. */
+  async flush(fh: number): Promise<void> {
+    const handle = this.files.handle(fh);
+    if (handle !== undefined && handle.writable) await handle.file.commit();
+  }
+
+  release(fh: number): Promise<void> {
+    return this.files.release(fh);
+  }
+
+  statfs(): Fuse.StatFs {
+    // Not measured: strata spans stores of any size. Large, plausible figures
+    // (the binding's fields are 32 bits) so that df and space checks pass.
+    const blocks = 0x40000000;
+    return { bsize: 4096, frsize: 4096, blocks, bfree: blocks, bavail: blocks, files: blocks, ffree: blocks, favail: blocks, fsid: 0, flag: 0, namemax: 255 };
+  }
+
+  private handle(fh: number): { file: OpenFile; writable: boolean } {
+    const handle = this.files.handle(fh);
+    if (handle === undefined) throw Object.assign(new Error(`no open file handle ${fh}`), { code: 'EBADF' });
+    return handle;
+  }
+
+  /** The binding's operation table: callbacks, errno out, read-only refusals. */
+  operations(): Fuse.Operations {
+    const ro = this.options.readOnly;
+    const log = this.options.log;
+    const answer = <T>(op: string, path: string, work: () => Promise<T> | T, cb: (err: number, value?: T) => void): void => {
+      let p: Promise<T>;
+      try {
+        p = Promise.resolve(work());
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      p.then(
+        (value) => cb(0, value),
+        (err: unknown) => cb(fail(log, op, path, err)),
+      );
+    };
+    const mutation = <T>(op: string, path: string, work: () => Promise<T>, cb: (err: number, value?: T) => void): void => {
+      if (ro) return cb(Errno.EROFS);
+      answer(op, path, work, cb);
+    };
+    const count = (op: string, path: string, work: () => Promise<number>, cb: (n: number) => void): void => {
+      let p: Promise<number>;
+      try {
+        p = work();
+      } catch (err) {
+        p = Promise.reject(err);
+      }
+      p.then(cb, (err: unknown) => cb(fail(log, op, path, err)));
+    };
+    return {
+      getattr: (path, cb) => answer('getattr', path, () => this.getattr(path), cb),
+      readdir: (path, cb) => answer('readdir', path, () => this.readdir(path), cb),
+      access: (path, _mode, cb) => answer('access', path, () => this.access(path), cb),
+      statfs: (path, cb) => answer('statfs', path, () => this.statfs(), cb),
+      mkdir: (path, mode, cb) => mutation('mkdir', path, () => this.mkdir(path, mode), cb),
+      rmdir: (path, cb) => mutation('rmdir', path, () => this.rmdir(path), cb),
+      unlink: (path, cb) => mutation('unlink', path, () => this.unlink(path), cb),
+      rename: (src, dst, cb) => mutation('rename', src, () => this.rename(src, dst), cb),
+      symlink: (target, path, cb) => mutation('symlink', path, () => this.symlink(target, path), cb),
+      link: (_src, _dst, cb) => cb(ro ? Errno.EROFS : Errno.EPERM),
+      readlink: (path, cb) => answer('readlink', path, () => this.readlink(path), cb),
+      chmod: (path, mode, cb) => mutation('chmod', path, () => this.chmod(path, mode), cb),
+      chown: (path, uid, gid, cb) => mutation('chown', path, () => this.chown(path, uid, gid), cb),
+      utimens: (path, atime, mtime, cb) => mutation('utimens', path, () => this.utimens(path, atime, mtime), cb),
+      truncate: (path, size, cb) => mutation('truncate', path, () => this.truncate(path, size), cb),
+      ftruncate: (path, fh, size, cb) => mutation('ftruncate', path, () => this.ftruncate(fh, size), cb),
+      create: (path, mode, cb) => mutation('create', path, () => this.create(path, mode), cb),
+      open: (path, flags, cb) => answer('open', path, () => this.open(path, flags), cb),
+      read: (path, fh, buf, len, pos, cb) => count('read', path, () => this.read(fh, buf, len, pos), cb),
+      write: (path, fh, buf, len, pos, cb) => count('write', path, () => this.write(fh, buf, len, pos), cb),
+      flush: (path, fh, cb) => answer('flush', path, () => this.flush(fh), cb),
+      fsync: (path, _datasync, fh, cb) => answer('fsync', path, () => this.flush(fh), cb),
+      release: (path, fh, cb) => answer('release', path, () => this.release(fh), cb),
+      getxattr: (_path, _name, _position, cb) => cb(Errno.ENOTSUP),
+      setxattr: (_path, _name, _value, _position, _flags, cb) => cb(Errno.ENOTSUP),
+      listxattr: (_path, cb) => cb(Errno.ENOTSUP),
+      removexattr: (_path, _name, cb) => cb(Errno.ENOTSUP),
+    };
+  }
+}
+
+/** The errno for a failure; the unexpected ones (EIO) are logged. */
+function fail(log: (line: string) => void, op: string, path: string, err: unknown): number {
+  const errno = toErrno(err);
+  if (errno === Errno.EIO) log(`${op} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  return errno;
+}
+
+export function toStat(info: FileInfo, open: OpenFile | undefined): Fuse.Stat {
+  const type = info.type === 'DIRECTORY' ? S_IFDIR : info.type === 'SYMLINK' ? S_IFLNK : S_IFREG;
+  const staged = open?.staged ?? null;
+  const size = staged !== null ? staged.size : Number(info.size);
+  const mtime = staged !== null && open !== undefined ? open.mtimeMs : Number(info.mtimeMs);
+  return {
+    mode: type | (info.mode & 0o7777),
+    uid: info.uid,
+    gid: info.gid,
+    size,
+    nlink: info.nlink || 1,
+    mtime,
+    atime: Number(info.atimeMs) || mtime,
+    ctime: Number(info.ctimeMs) || mtime,
+    blksize: BLOCK_SIZE,
+    blocks: Math.ceil(size / 512),
+  };
+}

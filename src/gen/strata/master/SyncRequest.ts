@@ -1,0 +1,12 @@
+// Original file: proto/master.proto
+
+
+export interface SyncRequest {
+  'path'?: (string);
+  'recursive'?: (boolean);
+}
+
+export interface SyncRequest__Output {
+  'path': (string);
+  'recursive': (boolean);
+}

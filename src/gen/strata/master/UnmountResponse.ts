@@ -1,0 +1,8 @@
+// Original file: proto/master.proto
+
+
+export interface UnmountResponse {
+}
+
+export interface UnmountResponse__Output {
+}
