@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { mastersFrom } from '../common/config';
 import { META_OPS, MetaOp, formatMetaBench, runMetaBench } from '../bench/meta';
+import { formatFuseBench, runFuseBench } from '../bench/fuse';
 import { UsageError } from './errors';
 import { parsePositive } from './master';
 
@@ -41,6 +42,24 @@ export function benchCommand(): Command {
         progress,
       );
       process.stdout.write(opts.json ? JSON.stringify(result) + '\n' : formatMetaBench(result));
+    });
+  cmd
+    .command('fuse')
+    .description('the same metadata and data workload through real syscalls, from a separate process, on a native directory, a strata mount and an in-memory file system on the same FUSE binding (the ceiling)')
+    .option('--files <n>', 'small files in the metadata workload', parsePositive, 2000)
+    .option('--size <mb>', 'size of the large file, MB', parsePositive, 256)
+    .option('--dir <dir>', 'where the native directory and the mount points go (default: the temp dir)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { files: number; size: number; dir?: string; json?: boolean }, command: Command) => {
+      const given = command.optsWithGlobals<{ masters?: string }>().masters ?? process.env.STRATA_MASTERS;
+      const masters = given === undefined || given === '' ? null : mastersFrom(given);
+      const progress = opts.json ? () => undefined : (line: string) => process.stderr.write(line + '\n');
+      const result = await runFuseBench({ masters, files: opts.files, sizeMb: opts.size, dir: opts.dir ?? null }, progress);
+      if (opts.json) {
+        const { date, machine, targets } = result;
+        process.stdout.write(JSON.stringify({ date, machine, targets }) + '\n');
+      } else process.stdout.write(formatFuseBench(result));
+      process.exit(0); // a finished child's handles may hold the loop
     });
   return cmd;
 }

@@ -104,6 +104,23 @@ export class StrataFileSystem {
     return (await this.master.call<{ info: FileInfo }>('createSymlink', { path, target, ...this.owner })).info;
   }
 
+  /** setxattr(2); flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. */
+  async setXattr(path: string, name: string, value: Buffer, flags = 0): Promise<void> {
+    await this.master.call('setXattr', { path, name, value, flags });
+  }
+
+  async getXattr(path: string, name: string): Promise<Buffer> {
+    return (await this.master.call<{ value: Buffer }>('getXattr', { path, name })).value;
+  }
+
+  async listXattr(path: string): Promise<string[]> {
+    return (await this.master.call<{ names: string[] }>('listXattr', { path })).names;
+  }
+
+  async removeXattr(path: string, name: string): Promise<void> {
+    await this.master.call('removeXattr', { path, name });
+  }
+
   async mounts(): Promise<MountInfo[]> {
     return (await this.master.call<{ mounts: MountInfo[] }>('getMountTable', {})).mounts;
   }

@@ -26,6 +26,8 @@ const MUTATING: ReadonlySet<OpName> = new Set<OpName>([
   'createSymlink',
   'mount',
   'unmount',
+  'setXattr',
+  'removeXattr',
 ]);
 
 export interface MasterClientOptions {

@@ -14,6 +14,9 @@ export const ErrorCode = {
   NAME_TOO_LONG: 'NAME_TOO_LONG',
   CROSS_DEVICE: 'CROSS_DEVICE', // EXDEV: a rename across under stores
   READ_ONLY: 'READ_ONLY',
+  NO_ATTRIBUTE: 'NO_ATTRIBUTE', // ENODATA: no extended attribute of that name
+  OUT_OF_RANGE: 'OUT_OF_RANGE', // ERANGE: an extended attribute name too long
+  TOO_BIG: 'TOO_BIG', // E2BIG: an extended attribute value too large
   NOT_LEADER: 'NOT_LEADER',
   UNAVAILABLE: 'UNAVAILABLE', // the master or an under store cannot be reached
   CLOSED: 'CLOSED',
@@ -62,6 +65,9 @@ export const describeCode: Record<ErrorCode, string> = {
   NAME_TOO_LONG: 'File name too long',
   CROSS_DEVICE: 'Invalid cross-device link',
   READ_ONLY: 'Read-only file system',
+  NO_ATTRIBUTE: 'No data available',
+  OUT_OF_RANGE: 'Numerical result out of range',
+  TOO_BIG: 'Argument list too long',
   NOT_LEADER: 'Not the leader',
   UNAVAILABLE: 'Service unavailable',
   CLOSED: 'Closed',

@@ -9,7 +9,11 @@
 //     (StrataFileSystem.owner); the kernel checks mode bits (default_permissions);
 //   - utimens's mtime (it passes atime twice): the one value given sets both;
 //   - UTIME_NOW / UTIME_OMIT arrive as ~1 s after the epoch: read as "now".
-// Hard links answer EPERM, extended attributes ENOTSUP (not stored yet).
+//   - getxattr's and listxattr's buffer size: the binding answers size
+//     queries itself, and a too-small buffer is not refused with ERANGE;
+//   - setxattr's value is the kernel's memory, valid only until we answer:
+//     copied before anything is awaited.
+// Hard links answer EPERM. Extended attributes are stored in the master.
 
 import type Fuse from 'fuse-native';
 import type { FileInfo } from '../common/api';
@@ -108,6 +112,22 @@ export class StrataFuseAdapter {
       open.explicitMtimeMs = mt;
       open.mtimeMs = mt;
     }
+  }
+
+  getxattr(path: string, name: string): Promise<Buffer> {
+    return this.fs.getXattr(path, name);
+  }
+
+  setxattr(path: string, name: string, value: Buffer, flags: number): Promise<void> {
+    return this.fs.setXattr(path, name, value, flags);
+  }
+
+  listxattr(path: string): Promise<string[]> {
+    return this.fs.listXattr(path);
+  }
+
+  removexattr(path: string, name: string): Promise<void> {
+    return this.fs.removeXattr(path, name);
   }
 
   async truncate(path: string, size: number): Promise<void> {
@@ -240,10 +260,13 @@ export class StrataFuseAdapter {
       flush: (path, fh, cb) => answer('flush', path, () => this.flush(fh), cb),
       fsync: (path, _datasync, fh, cb) => answer('fsync', path, () => this.flush(fh), cb),
       release: (path, fh, cb) => answer('release', path, () => this.release(fh), cb),
-      getxattr: (_path, _name, _position, cb) => cb(Errno.ENOTSUP),
-      setxattr: (_path, _name, _value, _position, _flags, cb) => cb(Errno.ENOTSUP),
-      listxattr: (_path, cb) => cb(Errno.ENOTSUP),
-      removexattr: (_path, _name, cb) => cb(Errno.ENOTSUP),
+      getxattr: (path, name, _position, cb) => answer('getxattr', path, () => this.getxattr(path, name), cb),
+      setxattr: (path, name, value, _position, flags, cb) => {
+        const copy = Buffer.from(value); // the kernel's buffer is gone once we answer
+        mutation('setxattr', path, () => this.setxattr(path, name, copy, flags), cb);
+      },
+      listxattr: (path, cb) => answer('listxattr', path, () => this.listxattr(path), cb),
+      removexattr: (path, name, cb) => mutation('removexattr', path, () => this.removexattr(path, name), cb),
     };
   }
 }

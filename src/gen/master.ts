@@ -22,19 +22,27 @@ import type { GetMountTableRequest as _strata_master_GetMountTableRequest, GetMo
 import type { GetMountTableResponse as _strata_master_GetMountTableResponse, GetMountTableResponse__Output as _strata_master_GetMountTableResponse__Output } from './strata/master/GetMountTableResponse';
 import type { GetStatusRequest as _strata_master_GetStatusRequest, GetStatusRequest__Output as _strata_master_GetStatusRequest__Output } from './strata/master/GetStatusRequest';
 import type { GetStatusResponse as _strata_master_GetStatusResponse, GetStatusResponse__Output as _strata_master_GetStatusResponse__Output } from './strata/master/GetStatusResponse';
+import type { GetXattrRequest as _strata_master_GetXattrRequest, GetXattrRequest__Output as _strata_master_GetXattrRequest__Output } from './strata/master/GetXattrRequest';
+import type { GetXattrResponse as _strata_master_GetXattrResponse, GetXattrResponse__Output as _strata_master_GetXattrResponse__Output } from './strata/master/GetXattrResponse';
 import type { ListStatusPage as _strata_master_ListStatusPage, ListStatusPage__Output as _strata_master_ListStatusPage__Output } from './strata/master/ListStatusPage';
 import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusRequest__Output as _strata_master_ListStatusRequest__Output } from './strata/master/ListStatusRequest';
+import type { ListXattrRequest as _strata_master_ListXattrRequest, ListXattrRequest__Output as _strata_master_ListXattrRequest__Output } from './strata/master/ListXattrRequest';
+import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrResponse__Output as _strata_master_ListXattrResponse__Output } from './strata/master/ListXattrResponse';
 import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from './strata/master/MasterInfo';
 import type { MountInfo as _strata_master_MountInfo, MountInfo__Output as _strata_master_MountInfo__Output } from './strata/master/MountInfo';
 import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from './strata/master/MountRequest';
 import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from './strata/master/MountResponse';
 import type { PeerInfo as _strata_master_PeerInfo, PeerInfo__Output as _strata_master_PeerInfo__Output } from './strata/master/PeerInfo';
+import type { RemoveXattrRequest as _strata_master_RemoveXattrRequest, RemoveXattrRequest__Output as _strata_master_RemoveXattrRequest__Output } from './strata/master/RemoveXattrRequest';
+import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from './strata/master/RemoveXattrResponse';
 import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from './strata/master/RenameRequest';
 import type { RenameResponse as _strata_master_RenameResponse, RenameResponse__Output as _strata_master_RenameResponse__Output } from './strata/master/RenameResponse';
 import type { Reply as _strata_master_Reply, Reply__Output as _strata_master_Reply__Output } from './strata/master/Reply';
 import type { ReplyBatch as _strata_master_ReplyBatch, ReplyBatch__Output as _strata_master_ReplyBatch__Output } from './strata/master/ReplyBatch';
 import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttributeRequest__Output as _strata_master_SetAttributeRequest__Output } from './strata/master/SetAttributeRequest';
 import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from './strata/master/SetAttributeResponse';
+import type { SetXattrRequest as _strata_master_SetXattrRequest, SetXattrRequest__Output as _strata_master_SetXattrRequest__Output } from './strata/master/SetXattrRequest';
+import type { SetXattrResponse as _strata_master_SetXattrResponse, SetXattrResponse__Output as _strata_master_SetXattrResponse__Output } from './strata/master/SetXattrResponse';
 import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from './strata/master/SyncRequest';
 import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from './strata/master/SyncResponse';
 import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from './strata/master/UnmountRequest';
@@ -68,20 +76,28 @@ export interface ProtoGrpcType {
       GetMountTableResponse: MessageTypeDefinition<_strata_master_GetMountTableResponse, _strata_master_GetMountTableResponse__Output>
       GetStatusRequest: MessageTypeDefinition<_strata_master_GetStatusRequest, _strata_master_GetStatusRequest__Output>
       GetStatusResponse: MessageTypeDefinition<_strata_master_GetStatusResponse, _strata_master_GetStatusResponse__Output>
+      GetXattrRequest: MessageTypeDefinition<_strata_master_GetXattrRequest, _strata_master_GetXattrRequest__Output>
+      GetXattrResponse: MessageTypeDefinition<_strata_master_GetXattrResponse, _strata_master_GetXattrResponse__Output>
       InodeType: EnumTypeDefinition
       ListStatusPage: MessageTypeDefinition<_strata_master_ListStatusPage, _strata_master_ListStatusPage__Output>
       ListStatusRequest: MessageTypeDefinition<_strata_master_ListStatusRequest, _strata_master_ListStatusRequest__Output>
+      ListXattrRequest: MessageTypeDefinition<_strata_master_ListXattrRequest, _strata_master_ListXattrRequest__Output>
+      ListXattrResponse: MessageTypeDefinition<_strata_master_ListXattrResponse, _strata_master_ListXattrResponse__Output>
       MasterInfo: MessageTypeDefinition<_strata_master_MasterInfo, _strata_master_MasterInfo__Output>
       MountInfo: MessageTypeDefinition<_strata_master_MountInfo, _strata_master_MountInfo__Output>
       MountRequest: MessageTypeDefinition<_strata_master_MountRequest, _strata_master_MountRequest__Output>
       MountResponse: MessageTypeDefinition<_strata_master_MountResponse, _strata_master_MountResponse__Output>
       PeerInfo: MessageTypeDefinition<_strata_master_PeerInfo, _strata_master_PeerInfo__Output>
+      RemoveXattrRequest: MessageTypeDefinition<_strata_master_RemoveXattrRequest, _strata_master_RemoveXattrRequest__Output>
+      RemoveXattrResponse: MessageTypeDefinition<_strata_master_RemoveXattrResponse, _strata_master_RemoveXattrResponse__Output>
       RenameRequest: MessageTypeDefinition<_strata_master_RenameRequest, _strata_master_RenameRequest__Output>
       RenameResponse: MessageTypeDefinition<_strata_master_RenameResponse, _strata_master_RenameResponse__Output>
       Reply: MessageTypeDefinition<_strata_master_Reply, _strata_master_Reply__Output>
       ReplyBatch: MessageTypeDefinition<_strata_master_ReplyBatch, _strata_master_ReplyBatch__Output>
       SetAttributeRequest: MessageTypeDefinition<_strata_master_SetAttributeRequest, _strata_master_SetAttributeRequest__Output>
       SetAttributeResponse: MessageTypeDefinition<_strata_master_SetAttributeResponse, _strata_master_SetAttributeResponse__Output>
+      SetXattrRequest: MessageTypeDefinition<_strata_master_SetXattrRequest, _strata_master_SetXattrRequest__Output>
+      SetXattrResponse: MessageTypeDefinition<_strata_master_SetXattrResponse, _strata_master_SetXattrResponse__Output>
       SyncRequest: MessageTypeDefinition<_strata_master_SyncRequest, _strata_master_SyncRequest__Output>
       SyncResponse: MessageTypeDefinition<_strata_master_SyncResponse, _strata_master_SyncResponse__Output>
       UnmountRequest: MessageTypeDefinition<_strata_master_UnmountRequest, _strata_master_UnmountRequest__Output>

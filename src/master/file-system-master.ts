@@ -17,7 +17,9 @@ import type {
   MountInfo,
   MountRequest,
   RenameRequest,
+  RemoveXattrRequest,
   SetAttributeRequest,
+  SetXattrRequest,
   SyncResponse,
   UnmountRequest,
 } from '../common/api';
@@ -33,6 +35,7 @@ import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import type { StateMachine } from './state-machine';
 import { TrashSweeper } from './trash-sweeper';
 import { UnderStoreSync } from './under-store-sync';
+import { checkXattrFlags, checkXattrName, checkXattrValue, listXattrNames, readXattr } from './xattrs';
 
 export const DEFAULT_LIST_PAGE = 1000;
 const MAX_LIST_PAGE = 10_000;
@@ -104,6 +107,25 @@ export class FileSystemMaster {
         if (childInode !== null) entries.push(this.toFileInfo([...names, child.name], childInode));
       });
       return { entries, hasMore };
+    });
+  }
+
+  async getXattr(path: string, name: string): Promise<Buffer> {
+    const names = parsePath(path);
+    checkXattrName(path, name);
+    return this.sync.runLocked(async (locks) => {
+      const inode = this.existing(await this.tree.lockPath(names, LockPattern.READ, locks), path);
+      const value = await readXattr(this.tree.store.rocks, inode.id, name);
+      if (value === null) throw new StrataError(ErrorCode.NO_ATTRIBUTE, `${path}: no extended attribute ${name}`);
+      return value;
+    });
+  }
+
+  async listXattr(path: string): Promise<string[]> {
+    const names = parsePath(path);
+    return this.sync.runLocked(async (locks) => {
+      const inode = this.existing(await this.tree.lockPath(names, LockPattern.READ, locks), path);
+      return listXattrNames(this.tree.store.rocks, inode.id);
     });
   }
 
@@ -359,6 +381,42 @@ export class FileSystemMaster {
         const info = this.toFileInfo(names, next);
         await this.propose([{ op: 'putInode', inode: next }, ...ops], caller, { info });
         return { info };
+      }),
+    );
+  }
+
+  /** setxattr(2): locks the inode for writing, so flags are checked against what is applied. */
+  async setXattr(req: SetXattrRequest): Promise<Record<string, never>> {
+    const names = parsePath(req.path);
+    checkXattrName(req.path, req.name);
+    const value = Buffer.from(req.value);
+    checkXattrValue(req.path, value);
+    return this.mutate(req.caller, async (caller) =>
+      this.sync.runLocked(async (locks) => {
+        const inode = this.existing(await this.tree.lockPath(names, LockPattern.WRITE_INODE, locks), req.path);
+        this.checkWritable(this.mounts.resolve(names).mount, req.path);
+        const present = (await readXattr(this.tree.store.rocks, inode.id, req.name)) !== null;
+        checkXattrFlags(req.path, req.name, req.flags, present);
+        const next: Inode = { ...inode, hasXattrs: true, ctimeMs: Math.max(inode.ctimeMs, this.clock()) };
+        await this.propose([{ op: 'putXattr', id: inode.id, name: req.name, value: value.toString('base64') }, { op: 'putInode', inode: next }], caller, {});
+        return {};
+      }),
+    );
+  }
+
+  async removeXattr(req: RemoveXattrRequest): Promise<Record<string, never>> {
+    const names = parsePath(req.path);
+    checkXattrName(req.path, req.name);
+    return this.mutate(req.caller, async (caller) =>
+      this.sync.runLocked(async (locks) => {
+        const inode = this.existing(await this.tree.lockPath(names, LockPattern.WRITE_INODE, locks), req.path);
+        this.checkWritable(this.mounts.resolve(names).mount, req.path);
+        if ((await readXattr(this.tree.store.rocks, inode.id, req.name)) === null) {
+          throw new StrataError(ErrorCode.NO_ATTRIBUTE, `${req.path}: no extended attribute ${req.name}`);
+        }
+        const next: Inode = { ...inode, ctimeMs: Math.max(inode.ctimeMs, this.clock()) };
+        await this.propose([{ op: 'deleteXattr', id: inode.id, name: req.name }, { op: 'putInode', inode: next }], caller, {});
+        return {};
       }),
     );
   }

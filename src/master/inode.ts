@@ -23,6 +23,12 @@ export interface Inode {
   complete: boolean;
   /** Directories: entries were loaded from the under store at least once. */
   loaded: boolean;
+  /**
+   * Has (or had) extended attributes: only then does deleting the inode
+   * issue a range delete of its X keys (a range tombstone per unlink would
+   * slow every later read).
+   */
+  hasXattrs?: boolean;
   /** Directories that are mount points: the mount's id (0 otherwise). */
   mountId: number;
   symlinkTarget: string;
@@ -33,6 +39,7 @@ export interface Inode {
 const VERSION = 1;
 const FLAG_COMPLETE = 1;
 const FLAG_LOADED = 2;
+const FLAG_XATTRS = 4;
 // version u8, kind u8, flags u8, mode u16, uid u32, gid u32, nlink u32,
 // mountId u32, size f64, mtime f64, atime f64, ctime f64,
 // then target and fingerprint as u16 length + UTF-8.
@@ -45,7 +52,7 @@ export function encodeInode(inode: Inode): Buffer {
   let o = 0;
   o = buf.writeUInt8(VERSION, o);
   o = buf.writeUInt8(inode.kind, o);
-  o = buf.writeUInt8((inode.complete ? FLAG_COMPLETE : 0) | (inode.loaded ? FLAG_LOADED : 0), o);
+  o = buf.writeUInt8((inode.complete ? FLAG_COMPLETE : 0) | (inode.loaded ? FLAG_LOADED : 0) | (inode.hasXattrs ? FLAG_XATTRS : 0), o);
   o = buf.writeUInt16BE(inode.mode & 0o7777, o);
   o = buf.writeUInt32BE(inode.uid >>> 0, o);
   o = buf.writeUInt32BE(inode.gid >>> 0, o);
@@ -79,6 +86,7 @@ export function decodeInode(id: number, buf: Buffer): Inode {
     kind,
     complete: (flags & FLAG_COMPLETE) !== 0,
     loaded: (flags & FLAG_LOADED) !== 0,
+    hasXattrs: (flags & FLAG_XATTRS) !== 0,
     mode: buf.readUInt16BE(3),
     uid: buf.readUInt32BE(5),
     gid: buf.readUInt32BE(9),

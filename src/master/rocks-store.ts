@@ -11,6 +11,7 @@
 //   T <mountId:u64be>                   -> mount table entry (JSON)
 //   G <ino:u64be>                       -> '' : a detached subtree still to be swept (recursive delete)
 //   P <intent:u64be>                    -> JSON strata paths an under store change is touching (see intents)
+//   X <ino:u64be> <name:utf8>           -> extended attribute value (raw bytes); deleted with the inode
 //
 // Ids are big-endian so that scans are ordered; a directory listing is one
 // prefix scan of E<parent>, already sorted by the names' bytes.
@@ -25,7 +26,7 @@
 import RocksDB from 'rocksdb-native';
 import { ErrorCode, StrataError } from '../common/errors';
 
-export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54, TRASH: 0x47, INTENT: 0x50 } as const;
+export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54, TRASH: 0x47, INTENT: 0x50, XATTR: 0x58 } as const;
 
 export function inodeKey(id: number): Buffer {
   const key = Buffer.allocUnsafe(9);
@@ -91,6 +92,26 @@ export function intentKey(id: number): Buffer {
   key[0] = Prefix.INTENT;
   key.writeBigUInt64BE(BigInt(id), 1);
   return key;
+}
+
+export function xattrKey(id: number, name: string): Buffer {
+  const nameLen = Buffer.byteLength(name);
+  const key = Buffer.allocUnsafe(9 + nameLen);
+  key[0] = Prefix.XATTR;
+  key.writeBigUInt64BE(BigInt(id), 1);
+  key.write(name, 9, 'utf8');
+  return key;
+}
+
+/** [gte, lt) bounds of all extended attributes of one inode. */
+export function xattrRange(id: number): { gte: Buffer; lt: Buffer } {
+  const gte = Buffer.allocUnsafe(9);
+  gte[0] = Prefix.XATTR;
+  gte.writeBigUInt64BE(BigInt(id), 1);
+  const lt = Buffer.allocUnsafe(9);
+  lt[0] = Prefix.XATTR;
+  lt.writeBigUInt64BE(BigInt(id) + 1n, 1);
+  return { gte, lt };
 }
 
 export function u64(value: number): Buffer {

@@ -25,6 +25,9 @@ export const GRPC_STATUS: Record<ErrorCode, grpc.status> = {
   NAME_TOO_LONG: grpc.status.INVALID_ARGUMENT,
   CROSS_DEVICE: grpc.status.FAILED_PRECONDITION,
   READ_ONLY: grpc.status.FAILED_PRECONDITION,
+  NO_ATTRIBUTE: grpc.status.NOT_FOUND,
+  OUT_OF_RANGE: grpc.status.OUT_OF_RANGE,
+  TOO_BIG: grpc.status.INVALID_ARGUMENT,
   NOT_LEADER: grpc.status.UNAVAILABLE,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   CLOSED: grpc.status.UNAVAILABLE,
@@ -63,6 +66,10 @@ function handlersOf(fs: FileSystemMaster, info: MasterInfoSource): Record<NonNul
     mount: (req: Parameters<FileSystemMaster['mount']>[0]) => fs.mount(req),
     unmount: (req: Parameters<FileSystemMaster['unmount']>[0]) => fs.unmount(req),
     sync: (req: { path: string; recursive: boolean }) => fs.syncMetadata(req.path, req.recursive),
+    setXattr: (req: Parameters<FileSystemMaster['setXattr']>[0]) => fs.setXattr(req),
+    getXattr: async (req: { path: string; name: string }) => ({ value: await fs.getXattr(req.path, req.name) }),
+    listXattr: async (req: { path: string }) => ({ names: await fs.listXattr(req.path) }),
+    removeXattr: (req: Parameters<FileSystemMaster['removeXattr']>[0]) => fs.removeXattr(req),
   };
 }
 
@@ -212,6 +219,10 @@ export function masterServiceImplementation(fs: FileSystemMaster, info: MasterIn
     Mount: unary(handlers.mount),
     Unmount: unary(handlers.unmount),
     Sync: unary(handlers.sync),
+    SetXattr: unary(handlers.setXattr),
+    GetXattr: unary(handlers.getXattr),
+    ListXattr: unary(handlers.listXattr),
+    RemoveXattr: unary(handlers.removeXattr),
     Session: sessions.handler(handlers) as grpc.handleBidiStreamingCall<unknown, unknown>,
   };
 }

@@ -16,7 +16,7 @@ import { InodeStore, LruCache, WriteSet } from './inode-store';
 import type { AppendHandle, Journal } from './journal/journal';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
 import { MountEntry, MountTable } from './mount-table';
-import { Prefix, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64 } from './rocks-store';
+import { Prefix, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64, xattrKey, xattrRange } from './rocks-store';
 
 interface Pending {
   index: number;
@@ -166,8 +166,20 @@ export class StateMachine {
           set.putInode(op.inode);
           if (op.inode.id >= this.nextFreeId) this.nextFreeId = op.inode.id + 1;
           break;
-        case 'deleteInode':
+        case 'deleteInode': {
+          const inode = await this.store.getInode(op.id);
           set.deleteInode(op.id);
+          if (inode?.hasXattrs) set.deleteRange(xattrRange(op.id).gte, xattrRange(op.id).lt);
+          break;
+        }
+        case 'putXattr': {
+          const inode = await this.store.getInode(op.id);
+          if (inode !== null && !inode.hasXattrs) set.putInode({ ...inode, hasXattrs: true });
+          set.put(xattrKey(op.id, op.name), Buffer.from(op.value, 'base64'));
+          break;
+        }
+        case 'deleteXattr':
+          set.delete(xattrKey(op.id, op.name));
           break;
         case 'putEdge':
           set.putEdge(op.parent, op.name, op.child);

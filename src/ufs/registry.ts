@@ -6,6 +6,7 @@
 import { ErrorCode, StrataError } from '../common/errors';
 import { parsePath } from '../common/paths';
 import { LocalUnderStore } from './local';
+import { S3UnderStore, s3ConfigFrom } from './s3';
 import type { UnderStore, UnderStoreOptions } from './under-store';
 
 export interface UfsUri {
@@ -19,9 +20,9 @@ export interface UfsUri {
 
 type UnderStoreFactory = (uri: UfsUri, opts: UnderStoreOptions) => Promise<UnderStore>;
 
-// s3: is added by the federation work, next to its implementation.
 const factories: ReadonlyMap<string, UnderStoreFactory> = new Map<string, UnderStoreFactory>([
   ['file:', openFileStore],
+  ['s3:', openS3Store],
 ]);
 
 export function supportedSchemes(): string[] {
@@ -87,4 +88,14 @@ async function openFileStore(uri: UfsUri, opts: UnderStoreOptions): Promise<Unde
   if (uri.path !== '/') parsePath(uri.path); // canonical components, else INVALID_ARGUMENT
   const root = uri.path.length > 1 && uri.path.endsWith('/') ? uri.path.slice(0, -1) : uri.path;
   return LocalUnderStore.open(root, opts);
+}
+
+/**
+ * s3://bucket/prefix: a bucket (and a key prefix in it) on any S3-compatible
+ * store, with the options endpoint, region, access_key, secret_key,
+ * path_style (see s3.ts). Opening checks that the bucket exists and the
+ * credentials work; the prefix need not exist yet.
+ */
+async function openS3Store(uri: UfsUri, opts: UnderStoreOptions): Promise<UnderStore> {
+  return S3UnderStore.open(s3ConfigFrom(uri.authority, uri.path, opts));
 }

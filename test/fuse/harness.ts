@@ -6,7 +6,7 @@
 
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { mountFiles } from '../../src/cli/mount';
 import { isMounted } from '../../src/fuse/mount';
@@ -28,6 +28,14 @@ export function sh(script: string, cwd?: string, timeoutMs = 60_000): Promise<Sh
   });
 }
 
+/** Writes a script into dir and runs it with python3 in a child process, in cwd. */
+export async function python(dir: string, name: string, source: string, args: string[], cwd: string, timeoutMs = 120_000): Promise<ShellResult> {
+  const file = path.join(dir, name);
+  await writeFile(file, source);
+  const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return sh(`python3 '${file}' ${quoted}`, cwd, timeoutMs);
+}
+
 export function strata(args: string[], master: MasterProcess): Promise<ShellResult> {
   const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return sh(`'${process.execPath}' '${STRATA_BIN}' --masters ${master.address} ${quoted}`);
@@ -39,8 +47,29 @@ export class FuseFixture {
 
   private constructor(
     readonly dir: string,
-    readonly master: MasterProcess,
+    private current: MasterProcess,
   ) {}
+
+  get master(): MasterProcess {
+    return this.current;
+  }
+
+  /** SIGTERM to the master, then a new master process on the same data and port. */
+  async restartMaster(): Promise<void> {
+    const port = this.current.port;
+    await this.current.stop();
+    this.current = await MasterProcess.start(path.join(this.dir, 'data'), port);
+  }
+
+  /** Stops the master (SIGTERM) without starting another; restartMaster() brings it back. */
+  async stopMaster(): Promise<void> {
+    await this.current.stop();
+  }
+
+  /** Starts the master again on its old port after stopMaster(). */
+  async startMaster(): Promise<void> {
+    this.current = await MasterProcess.start(path.join(this.dir, 'data'), this.current.port);
+  }
 
   static async start(): Promise<FuseFixture> {
     const dir = await makeTempDir('fuse');

@@ -10,7 +10,11 @@ import type { MountEntry } from '../mount-table';
 
 export type EntryOp =
   | { op: 'putInode'; inode: Inode }
+  // Deleting an inode deletes its extended attributes too.
   | { op: 'deleteInode'; id: number }
+  // An extended attribute set (value in base64: entries are JSON) or removed.
+  | { op: 'putXattr'; id: number; name: string; value: string }
+  | { op: 'deleteXattr'; id: number; name: string }
   | { op: 'putEdge'; parent: number; name: string; child: number }
   | { op: 'deleteEdge'; parent: number; name: string }
   // The commuting update of a directory that others may change at the same

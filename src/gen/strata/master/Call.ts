@@ -14,6 +14,10 @@ import type { GetMasterInfoRequest as _strata_master_GetMasterInfoRequest, GetMa
 import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from '../../strata/master/MountRequest';
 import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from '../../strata/master/UnmountRequest';
 import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from '../../strata/master/SyncRequest';
+import type { SetXattrRequest as _strata_master_SetXattrRequest, SetXattrRequest__Output as _strata_master_SetXattrRequest__Output } from '../../strata/master/SetXattrRequest';
+import type { GetXattrRequest as _strata_master_GetXattrRequest, GetXattrRequest__Output as _strata_master_GetXattrRequest__Output } from '../../strata/master/GetXattrRequest';
+import type { ListXattrRequest as _strata_master_ListXattrRequest, ListXattrRequest__Output as _strata_master_ListXattrRequest__Output } from '../../strata/master/ListXattrRequest';
+import type { RemoveXattrRequest as _strata_master_RemoveXattrRequest, RemoveXattrRequest__Output as _strata_master_RemoveXattrRequest__Output } from '../../strata/master/RemoveXattrRequest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Call {
@@ -32,7 +36,11 @@ export interface Call {
   'mount'?: (_strata_master_MountRequest | null);
   'unmount'?: (_strata_master_UnmountRequest | null);
   'sync'?: (_strata_master_SyncRequest | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
+  'setXattr'?: (_strata_master_SetXattrRequest | null);
+  'getXattr'?: (_strata_master_GetXattrRequest | null);
+  'listXattr'?: (_strata_master_ListXattrRequest | null);
+  'removeXattr'?: (_strata_master_RemoveXattrRequest | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
 }
 
 export interface Call__Output {
@@ -51,5 +59,9 @@ export interface Call__Output {
   'mount'?: (_strata_master_MountRequest__Output | null);
   'unmount'?: (_strata_master_UnmountRequest__Output | null);
   'sync'?: (_strata_master_SyncRequest__Output | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
+  'setXattr'?: (_strata_master_SetXattrRequest__Output | null);
+  'getXattr'?: (_strata_master_GetXattrRequest__Output | null);
+  'listXattr'?: (_strata_master_ListXattrRequest__Output | null);
+  'removeXattr'?: (_strata_master_RemoveXattrRequest__Output | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
 }

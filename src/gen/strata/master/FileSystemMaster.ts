@@ -18,16 +18,24 @@ import type { GetMountTableRequest as _strata_master_GetMountTableRequest, GetMo
 import type { GetMountTableResponse as _strata_master_GetMountTableResponse, GetMountTableResponse__Output as _strata_master_GetMountTableResponse__Output } from '../../strata/master/GetMountTableResponse';
 import type { GetStatusRequest as _strata_master_GetStatusRequest, GetStatusRequest__Output as _strata_master_GetStatusRequest__Output } from '../../strata/master/GetStatusRequest';
 import type { GetStatusResponse as _strata_master_GetStatusResponse, GetStatusResponse__Output as _strata_master_GetStatusResponse__Output } from '../../strata/master/GetStatusResponse';
+import type { GetXattrRequest as _strata_master_GetXattrRequest, GetXattrRequest__Output as _strata_master_GetXattrRequest__Output } from '../../strata/master/GetXattrRequest';
+import type { GetXattrResponse as _strata_master_GetXattrResponse, GetXattrResponse__Output as _strata_master_GetXattrResponse__Output } from '../../strata/master/GetXattrResponse';
 import type { ListStatusPage as _strata_master_ListStatusPage, ListStatusPage__Output as _strata_master_ListStatusPage__Output } from '../../strata/master/ListStatusPage';
 import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusRequest__Output as _strata_master_ListStatusRequest__Output } from '../../strata/master/ListStatusRequest';
+import type { ListXattrRequest as _strata_master_ListXattrRequest, ListXattrRequest__Output as _strata_master_ListXattrRequest__Output } from '../../strata/master/ListXattrRequest';
+import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrResponse__Output as _strata_master_ListXattrResponse__Output } from '../../strata/master/ListXattrResponse';
 import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from '../../strata/master/MasterInfo';
 import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from '../../strata/master/MountRequest';
 import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from '../../strata/master/MountResponse';
+import type { RemoveXattrRequest as _strata_master_RemoveXattrRequest, RemoveXattrRequest__Output as _strata_master_RemoveXattrRequest__Output } from '../../strata/master/RemoveXattrRequest';
+import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from '../../strata/master/RemoveXattrResponse';
 import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from '../../strata/master/RenameRequest';
 import type { RenameResponse as _strata_master_RenameResponse, RenameResponse__Output as _strata_master_RenameResponse__Output } from '../../strata/master/RenameResponse';
 import type { ReplyBatch as _strata_master_ReplyBatch, ReplyBatch__Output as _strata_master_ReplyBatch__Output } from '../../strata/master/ReplyBatch';
 import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttributeRequest__Output as _strata_master_SetAttributeRequest__Output } from '../../strata/master/SetAttributeRequest';
 import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from '../../strata/master/SetAttributeResponse';
+import type { SetXattrRequest as _strata_master_SetXattrRequest, SetXattrRequest__Output as _strata_master_SetXattrRequest__Output } from '../../strata/master/SetXattrRequest';
+import type { SetXattrResponse as _strata_master_SetXattrResponse, SetXattrResponse__Output as _strata_master_SetXattrResponse__Output } from '../../strata/master/SetXattrResponse';
 import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from '../../strata/master/SyncRequest';
 import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from '../../strata/master/SyncResponse';
 import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from '../../strata/master/UnmountRequest';
@@ -106,10 +114,28 @@ export interface FileSystemMasterClient extends grpc.Client {
   getStatus(argument: _strata_master_GetStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
   getStatus(argument: _strata_master_GetStatusRequest, callback: grpc.requestCallback<_strata_master_GetStatusResponse__Output>): grpc.ClientUnaryCall;
   
+  GetXattr(argument: _strata_master_GetXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  GetXattr(argument: _strata_master_GetXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  GetXattr(argument: _strata_master_GetXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  GetXattr(argument: _strata_master_GetXattrRequest, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  getXattr(argument: _strata_master_GetXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  getXattr(argument: _strata_master_GetXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  getXattr(argument: _strata_master_GetXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  getXattr(argument: _strata_master_GetXattrRequest, callback: grpc.requestCallback<_strata_master_GetXattrResponse__Output>): grpc.ClientUnaryCall;
+  
   ListStatus(argument: _strata_master_ListStatusRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
   ListStatus(argument: _strata_master_ListStatusRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
   listStatus(argument: _strata_master_ListStatusRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
   listStatus(argument: _strata_master_ListStatusRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_strata_master_ListStatusPage__Output>;
+  
+  ListXattr(argument: _strata_master_ListXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
+  ListXattr(argument: _strata_master_ListXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
+  ListXattr(argument: _strata_master_ListXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
+  ListXattr(argument: _strata_master_ListXattrRequest, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
+  listXattr(argument: _strata_master_ListXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
+  listXattr(argument: _strata_master_ListXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
+  listXattr(argument: _strata_master_ListXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
+  listXattr(argument: _strata_master_ListXattrRequest, callback: grpc.requestCallback<_strata_master_ListXattrResponse__Output>): grpc.ClientUnaryCall;
   
   Mount(argument: _strata_master_MountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
   Mount(argument: _strata_master_MountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
@@ -119,6 +145,15 @@ export interface FileSystemMasterClient extends grpc.Client {
   mount(argument: _strata_master_MountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
   mount(argument: _strata_master_MountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
   mount(argument: _strata_master_MountRequest, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
+  
+  RemoveXattr(argument: _strata_master_RemoveXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
+  RemoveXattr(argument: _strata_master_RemoveXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
+  RemoveXattr(argument: _strata_master_RemoveXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
+  RemoveXattr(argument: _strata_master_RemoveXattrRequest, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
+  removeXattr(argument: _strata_master_RemoveXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
+  removeXattr(argument: _strata_master_RemoveXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
+  removeXattr(argument: _strata_master_RemoveXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
+  removeXattr(argument: _strata_master_RemoveXattrRequest, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
   
   Rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
   Rename(argument: _strata_master_RenameRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_RenameResponse__Output>): grpc.ClientUnaryCall;
@@ -142,6 +177,15 @@ export interface FileSystemMasterClient extends grpc.Client {
   setAttribute(argument: _strata_master_SetAttributeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
   setAttribute(argument: _strata_master_SetAttributeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
   setAttribute(argument: _strata_master_SetAttributeRequest, callback: grpc.requestCallback<_strata_master_SetAttributeResponse__Output>): grpc.ClientUnaryCall;
+  
+  SetXattr(argument: _strata_master_SetXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
+  SetXattr(argument: _strata_master_SetXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
+  SetXattr(argument: _strata_master_SetXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
+  SetXattr(argument: _strata_master_SetXattrRequest, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
+  setXattr(argument: _strata_master_SetXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
+  setXattr(argument: _strata_master_SetXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
+  setXattr(argument: _strata_master_SetXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
+  setXattr(argument: _strata_master_SetXattrRequest, callback: grpc.requestCallback<_strata_master_SetXattrResponse__Output>): grpc.ClientUnaryCall;
   
   Sync(argument: _strata_master_SyncRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
   Sync(argument: _strata_master_SyncRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
@@ -180,15 +224,23 @@ export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementat
   
   GetStatus: grpc.handleUnaryCall<_strata_master_GetStatusRequest__Output, _strata_master_GetStatusResponse>;
   
+  GetXattr: grpc.handleUnaryCall<_strata_master_GetXattrRequest__Output, _strata_master_GetXattrResponse>;
+  
   ListStatus: grpc.handleServerStreamingCall<_strata_master_ListStatusRequest__Output, _strata_master_ListStatusPage>;
   
+  ListXattr: grpc.handleUnaryCall<_strata_master_ListXattrRequest__Output, _strata_master_ListXattrResponse>;
+  
   Mount: grpc.handleUnaryCall<_strata_master_MountRequest__Output, _strata_master_MountResponse>;
+  
+  RemoveXattr: grpc.handleUnaryCall<_strata_master_RemoveXattrRequest__Output, _strata_master_RemoveXattrResponse>;
   
   Rename: grpc.handleUnaryCall<_strata_master_RenameRequest__Output, _strata_master_RenameResponse>;
   
   Session: grpc.handleBidiStreamingCall<_strata_master_CallBatch__Output, _strata_master_ReplyBatch>;
   
   SetAttribute: grpc.handleUnaryCall<_strata_master_SetAttributeRequest__Output, _strata_master_SetAttributeResponse>;
+  
+  SetXattr: grpc.handleUnaryCall<_strata_master_SetXattrRequest__Output, _strata_master_SetXattrResponse>;
   
   Sync: grpc.handleUnaryCall<_strata_master_SyncRequest__Output, _strata_master_SyncResponse>;
   
@@ -205,11 +257,15 @@ export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
   GetMasterInfo: MethodDefinition<_strata_master_GetMasterInfoRequest, _strata_master_MasterInfo, _strata_master_GetMasterInfoRequest__Output, _strata_master_MasterInfo__Output>
   GetMountTable: MethodDefinition<_strata_master_GetMountTableRequest, _strata_master_GetMountTableResponse, _strata_master_GetMountTableRequest__Output, _strata_master_GetMountTableResponse__Output>
   GetStatus: MethodDefinition<_strata_master_GetStatusRequest, _strata_master_GetStatusResponse, _strata_master_GetStatusRequest__Output, _strata_master_GetStatusResponse__Output>
+  GetXattr: MethodDefinition<_strata_master_GetXattrRequest, _strata_master_GetXattrResponse, _strata_master_GetXattrRequest__Output, _strata_master_GetXattrResponse__Output>
   ListStatus: MethodDefinition<_strata_master_ListStatusRequest, _strata_master_ListStatusPage, _strata_master_ListStatusRequest__Output, _strata_master_ListStatusPage__Output>
+  ListXattr: MethodDefinition<_strata_master_ListXattrRequest, _strata_master_ListXattrResponse, _strata_master_ListXattrRequest__Output, _strata_master_ListXattrResponse__Output>
   Mount: MethodDefinition<_strata_master_MountRequest, _strata_master_MountResponse, _strata_master_MountRequest__Output, _strata_master_MountResponse__Output>
+  RemoveXattr: MethodDefinition<_strata_master_RemoveXattrRequest, _strata_master_RemoveXattrResponse, _strata_master_RemoveXattrRequest__Output, _strata_master_RemoveXattrResponse__Output>
   Rename: MethodDefinition<_strata_master_RenameRequest, _strata_master_RenameResponse, _strata_master_RenameRequest__Output, _strata_master_RenameResponse__Output>
   Session: MethodDefinition<_strata_master_CallBatch, _strata_master_ReplyBatch, _strata_master_CallBatch__Output, _strata_master_ReplyBatch__Output>
   SetAttribute: MethodDefinition<_strata_master_SetAttributeRequest, _strata_master_SetAttributeResponse, _strata_master_SetAttributeRequest__Output, _strata_master_SetAttributeResponse__Output>
+  SetXattr: MethodDefinition<_strata_master_SetXattrRequest, _strata_master_SetXattrResponse, _strata_master_SetXattrRequest__Output, _strata_master_SetXattrResponse__Output>
   Sync: MethodDefinition<_strata_master_SyncRequest, _strata_master_SyncResponse, _strata_master_SyncRequest__Output, _strata_master_SyncResponse__Output>
   Unmount: MethodDefinition<_strata_master_UnmountRequest, _strata_master_UnmountResponse, _strata_master_UnmountRequest__Output, _strata_master_UnmountResponse__Output>
 }

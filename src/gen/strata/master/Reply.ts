@@ -15,6 +15,10 @@ import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _st
 import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from '../../strata/master/MountResponse';
 import type { UnmountResponse as _strata_master_UnmountResponse, UnmountResponse__Output as _strata_master_UnmountResponse__Output } from '../../strata/master/UnmountResponse';
 import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from '../../strata/master/SyncResponse';
+import type { SetXattrResponse as _strata_master_SetXattrResponse, SetXattrResponse__Output as _strata_master_SetXattrResponse__Output } from '../../strata/master/SetXattrResponse';
+import type { GetXattrResponse as _strata_master_GetXattrResponse, GetXattrResponse__Output as _strata_master_GetXattrResponse__Output } from '../../strata/master/GetXattrResponse';
+import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrResponse__Output as _strata_master_ListXattrResponse__Output } from '../../strata/master/ListXattrResponse';
+import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from '../../strata/master/RemoveXattrResponse';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Reply {
@@ -34,7 +38,11 @@ export interface Reply {
   'mount'?: (_strata_master_MountResponse | null);
   'unmount'?: (_strata_master_UnmountResponse | null);
   'sync'?: (_strata_master_SyncResponse | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
+  'setXattr'?: (_strata_master_SetXattrResponse | null);
+  'getXattr'?: (_strata_master_GetXattrResponse | null);
+  'listXattr'?: (_strata_master_ListXattrResponse | null);
+  'removeXattr'?: (_strata_master_RemoveXattrResponse | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
 }
 
 export interface Reply__Output {
@@ -54,5 +62,9 @@ export interface Reply__Output {
   'mount'?: (_strata_master_MountResponse__Output | null);
   'unmount'?: (_strata_master_UnmountResponse__Output | null);
   'sync'?: (_strata_master_SyncResponse__Output | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync";
+  'setXattr'?: (_strata_master_SetXattrResponse__Output | null);
+  'getXattr'?: (_strata_master_GetXattrResponse__Output | null);
+  'listXattr'?: (_strata_master_ListXattrResponse__Output | null);
+  'removeXattr'?: (_strata_master_RemoveXattrResponse__Output | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
 }
