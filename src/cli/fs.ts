@@ -16,6 +16,7 @@ import { parsePath } from '../common/paths';
 import type { MasterClientOptions } from '../client/master-client';
 import { StrataFileSystem } from '../client/file-system';
 import { UsageError } from './errors';
+import { withSyncProgress } from './sync-progress';
 import { IdNames, LongListing, OutputWriter, humanSize, isBrokenPipe, localFileError, mountsText, parseMode, parseOwner, statText } from './format';
 
 /**
@@ -32,6 +33,10 @@ export const CLI_CONNECT_TIMEOUT_MS = 5000;
 export const CLI_CALL_TIMEOUT_MS = 10 * 60_000;
 /** Directories listed at once by du and count. */
 const WALK_CONCURRENCY = 16;
+/** A sync that runs longer than this shows its progress on a terminal (stderr)… */
+const SYNC_PROGRESS_DELAY_MS = 1000;
+/** …redrawn this often. */
+const SYNC_PROGRESS_INTERVAL_MS = 250;
 
 function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -498,7 +503,15 @@ export function fsCommand(): Command {
     .option('--json', 'the counts as one JSON object')
     .action((path: string, opts: { recursive?: boolean; json?: boolean }, command: Command) =>
       withFs(command, async (fs) => {
-        const s = await fs.sync(checked(path), { recursive: opts.recursive ?? false });
+        const recursive = opts.recursive ?? false;
+        const s = process.stderr.isTTY
+          ? await withSyncProgress(
+              (progressId) => fs.sync(checked(path), { recursive, progressId }),
+              (progressId) => fs.syncProgress(progressId),
+              process.stderr,
+              { label: path, delayMs: SYNC_PROGRESS_DELAY_MS, intervalMs: SYNC_PROGRESS_INTERVAL_MS },
+            )
+          : await fs.sync(checked(path), { recursive });
         const counts = { directories: s.directories, added: s.added, removed: s.removed, updated: s.updated, unchanged: s.unchanged };
         process.stdout.write(
           opts.json

@@ -4,7 +4,7 @@
 // "Data path"): write the data, then commit size and fingerprint.
 
 import type { Readable } from 'node:stream';
-import type { FileInfo, MountInfo, SyncResponse } from '../common/api';
+import type { FileInfo, MountInfo, SyncProgressResponse, SyncResponse } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import { parseUfsUri, openUnderStore } from '../ufs/registry';
 import type { UnderStore } from '../ufs/under-store';
@@ -145,9 +145,18 @@ export class StrataFileSystem {
     this.mountTable = null;
   }
 
-  /** Reloads path's metadata from its under store now (with recursive, every loaded directory below). */
-  async sync(path: string, options: { recursive?: boolean } = {}): Promise<SyncResponse> {
-    return this.master.call<SyncResponse>('sync', { path, recursive: options.recursive ?? false });
+  /**
+   * Reloads path's metadata from its under store now (with recursive, every
+   * loaded directory below). With a progressId (unique, e.g. a random UUID),
+   * syncProgress(progressId) tells how far it got while it runs.
+   */
+  async sync(path: string, options: { recursive?: boolean; progressId?: string } = {}): Promise<SyncResponse> {
+    return this.master.call<SyncResponse>('sync', { path, recursive: options.recursive ?? false, progressId: options.progressId ?? '' });
+  }
+
+  /** How far the sync started with progressId has got; running is false before it starts and after it ends. */
+  async syncProgress(progressId: string): Promise<SyncProgressResponse> {
+    return this.master.call<SyncProgressResponse>('syncProgress', { progressId });
   }
 
   /** Every entry below path (not path itself), depth first. */

@@ -30,6 +30,7 @@ export type { MountResponse__Output as MountResponse } from '../gen/strata/maste
 export type { UnmountRequest__Output as UnmountRequest } from '../gen/strata/master/UnmountRequest';
 export type { SyncRequest__Output as SyncRequest } from '../gen/strata/master/SyncRequest';
 export type { SyncResponse__Output as SyncResponse } from '../gen/strata/master/SyncResponse';
+export type { SyncProgressResponse__Output as SyncProgressResponse } from '../gen/strata/master/SyncProgressResponse';
 export type { SetXattrRequest__Output as SetXattrRequest } from '../gen/strata/master/SetXattrRequest';
 export type { GetXattrRequest__Output as GetXattrRequest } from '../gen/strata/master/GetXattrRequest';
 export type { ListXattrRequest__Output as ListXattrRequest } from '../gen/strata/master/ListXattrRequest';

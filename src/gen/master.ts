@@ -43,6 +43,8 @@ import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttr
 import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from './strata/master/SetAttributeResponse';
 import type { SetXattrRequest as _strata_master_SetXattrRequest, SetXattrRequest__Output as _strata_master_SetXattrRequest__Output } from './strata/master/SetXattrRequest';
 import type { SetXattrResponse as _strata_master_SetXattrResponse, SetXattrResponse__Output as _strata_master_SetXattrResponse__Output } from './strata/master/SetXattrResponse';
+import type { SyncProgressRequest as _strata_master_SyncProgressRequest, SyncProgressRequest__Output as _strata_master_SyncProgressRequest__Output } from './strata/master/SyncProgressRequest';
+import type { SyncProgressResponse as _strata_master_SyncProgressResponse, SyncProgressResponse__Output as _strata_master_SyncProgressResponse__Output } from './strata/master/SyncProgressResponse';
 import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from './strata/master/SyncRequest';
 import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from './strata/master/SyncResponse';
 import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from './strata/master/UnmountRequest';
@@ -98,6 +100,8 @@ export interface ProtoGrpcType {
       SetAttributeResponse: MessageTypeDefinition<_strata_master_SetAttributeResponse, _strata_master_SetAttributeResponse__Output>
       SetXattrRequest: MessageTypeDefinition<_strata_master_SetXattrRequest, _strata_master_SetXattrRequest__Output>
       SetXattrResponse: MessageTypeDefinition<_strata_master_SetXattrResponse, _strata_master_SetXattrResponse__Output>
+      SyncProgressRequest: MessageTypeDefinition<_strata_master_SyncProgressRequest, _strata_master_SyncProgressRequest__Output>
+      SyncProgressResponse: MessageTypeDefinition<_strata_master_SyncProgressResponse, _strata_master_SyncProgressResponse__Output>
       SyncRequest: MessageTypeDefinition<_strata_master_SyncRequest, _strata_master_SyncRequest__Output>
       SyncResponse: MessageTypeDefinition<_strata_master_SyncResponse, _strata_master_SyncResponse__Output>
       UnmountRequest: MessageTypeDefinition<_strata_master_UnmountRequest, _strata_master_UnmountRequest__Output>

@@ -134,8 +134,14 @@ export class FileSystemMaster {
   }
 
   /** Re-lists path in its under store and makes the namespace agree (metadata-sync.ts). */
-  syncMetadata(path: string, recursive: boolean): Promise<SyncResponse> {
-    return this.metadataSync.syncPath(path, recursive);
+  syncMetadata(path: string, recursive: boolean, progressId = ''): Promise<SyncResponse> {
+    return this.metadataSync.syncPath(path, recursive, progressId);
+  }
+
+  /** How far the sync started with progressId has got (running false when none runs under that id). */
+  syncProgress(progressId: string): { running: boolean; entries: number; directories: number } {
+    const progress = this.metadataSync.progressOf(progressId);
+    return progress === null ? { running: false, entries: 0, directories: 0 } : { running: true, ...progress };
   }
 
   // ---------------------------------------------------------- mount table

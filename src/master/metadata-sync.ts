@@ -33,6 +33,14 @@ import { UnderStoreSync, isRepresentableName, kindOfUfs } from './under-store-sy
 
 export type SyncStats = SyncResponse;
 
+/** How far a sync has got, for `strata fs sync` to show while it runs. */
+export interface SyncProgress {
+  /** Under store entries listed so far. */
+  entries: number;
+  /** Directories listed so far. */
+  directories: number;
+}
+
 /** Candidates decided (and journaled) together: one entry, one lock pass. */
 const DECIDE_BATCH = 256;
 /** Entries per page read from the store and from the edges. */
@@ -54,6 +62,8 @@ export class MetadataSync {
   private readonly lastSynced = new LruCache<number, number>(100_000);
   /** Interval syncs under way, by directory id, so concurrent listings share one. */
   private readonly inflight = new Map<number, Promise<void>>();
+  /** Syncs under way that a caller gave a progress id, by that id. */
+  private readonly running = new Map<string, SyncProgress>();
 
   constructor(
     private readonly tree: InodeTree,
@@ -64,8 +74,30 @@ export class MetadataSync {
     private readonly clock: () => number,
   ) {}
 
-  /** Syncs path (and with recursive, every loaded directory below it) with its under store. */
-  async syncPath(path: string, recursive: boolean): Promise<SyncStats> {
+  /**
+   * Syncs path (and with recursive, every loaded directory below it) with its
+   * under store. With a progress id, progressOf(id) reports how far it got
+   * while it runs.
+   */
+  async syncPath(path: string, recursive: boolean, progressId = ''): Promise<SyncStats> {
+    const progress: SyncProgress = { entries: 0, directories: 0 };
+    if (progressId === '') return this.syncPathCounted(path, recursive, progress);
+    if (this.running.has(progressId)) throw new StrataError(ErrorCode.EXISTS, `a sync with progress id ${progressId} is running already`);
+    this.running.set(progressId, progress);
+    try {
+      return await this.syncPathCounted(path, recursive, progress);
+    } finally {
+      this.running.delete(progressId);
+    }
+  }
+
+  /** The progress of the sync started with this id; null when none runs (not yet, or no more). */
+  progressOf(progressId: string): SyncProgress | null {
+    const progress = this.running.get(progressId);
+    return progress === undefined ? null : { ...progress };
+  }
+
+  private async syncPathCounted(path: string, recursive: boolean, progress: SyncProgress): Promise<SyncStats> {
     const names = parsePath(path);
     const stats: SyncStats = { directories: 0, added: 0, removed: 0, updated: 0, unchanged: 0 };
     const node = await this.syncEntry(names, stats);
@@ -75,11 +107,12 @@ export class MetadataSync {
     }
     if (node.kind !== InodeKind.DIR) return stats;
     if (!node.loaded) {
-      await this.loader.loadDirectory(names); // a first load is a full sync
+      progress.directories++;
+      await this.loader.loadDirectory(names, (entries) => (progress.entries += entries)); // a first load is a full sync
       stats.directories++;
       return stats;
     }
-    await this.syncDirectory(names, node.id, recursive, stats);
+    await this.syncDirectory(names, node.id, recursive, stats, progress);
     return stats;
   }
 
@@ -103,7 +136,7 @@ export class MetadataSync {
     if (running === undefined) {
       this.lastSynced.set(dir.id, now);
       const stats: SyncStats = { directories: 0, added: 0, removed: 0, updated: 0, unchanged: 0 };
-      running = this.syncDirectory(names, dir.id, false, stats).finally(() => this.inflight.delete(dir.id));
+      running = this.syncDirectory(names, dir.id, false, stats, { entries: 0, directories: 0 }).finally(() => this.inflight.delete(dir.id));
       this.inflight.set(dir.id, running);
     }
     await running;
@@ -137,11 +170,12 @@ export class MetadataSync {
   }
 
   /** Merges one loaded directory with its store listing; with recursive, then its loaded subdirectories. */
-  private async syncDirectory(dirNames: string[], dirId: number, recursive: boolean, stats: SyncStats): Promise<void> {
+  private async syncDirectory(dirNames: string[], dirId: number, recursive: boolean, stats: SyncStats, progress: SyncProgress): Promise<void> {
     const { mount, relPath } = this.mounts.resolve(dirNames);
     const ufs = await this.loader.ufs(mount);
     stats.directories++;
-    const theirs = entriesOf(ufs.list(relPath, PAGE));
+    progress.directories++;
+    const theirs = entriesOf(ufs.list(relPath, PAGE), progress);
     const ours = this.childrenOf(dirId);
     let candidates: string[] = [];
     const decide = async () => {
@@ -182,7 +216,7 @@ export class MetadataSync {
       for await (const child of this.childrenOf(dirId)) {
         const inode = await this.tree.store.getInode(child.id);
         if (inode !== null && inode.kind === InodeKind.DIR && inode.loaded) {
-          await this.syncDirectory([...dirNames, child.name], child.id, true, stats);
+          await this.syncDirectory([...dirNames, child.name], child.id, true, stats, progress);
         }
       }
     }
@@ -269,8 +303,11 @@ export class MetadataSync {
 }
 
 /** The entries of a paged listing, one by one. */
-async function* entriesOf(pages: AsyncIterable<UfsStatus[]>): AsyncGenerator<UfsStatus> {
-  for await (const page of pages) yield* page;
+async function* entriesOf(pages: AsyncIterable<UfsStatus[]>, progress: SyncProgress): AsyncGenerator<UfsStatus> {
+  for await (const page of pages) {
+    progress.entries += page.length;
+    yield* page;
+  }
 }
 
 /** Whether strata's inode says what the store's status says (so a sync writes nothing). */

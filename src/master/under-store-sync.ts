@@ -55,7 +55,11 @@ export class UnderStoreSync {
     return rows.length;
   }
 
-  /** A rename the store has and the namespace has not is done in the namespace too. */
+  /**
+   * A rename the store has and the namespace has not is done in the namespace
+   * too. One the store has half done (both ends present, in a store with
+   * resumeRename) is finished in the store first, then in the namespace.
+   */
   private async reconcileRename(src: string[], dst: string[]): Promise<void> {
     const done = await this.runLocked(async (locks) => {
       const [from, to] = await this.tree.lockTwo(src, dst, LockPattern.WRITE_EDGE, locks);
@@ -66,11 +70,19 @@ export class UnderStoreSync {
       const srcMount = this.mounts.resolve(src);
       const dstMount = this.mounts.resolve(dst);
       const ufs = await this.ufs(srcMount.mount);
-      const [srcStatus, dstStatus] = [await ufs.stat(srcMount.relPath), await ufs.stat(dstMount.relPath)];
-      const storeRenamed = moving.complete || moving.kind !== InodeKind.FILE ? srcStatus === null && dstStatus !== null : false;
-      if (!storeRenamed) return srcStatus !== null; // not renamed in the store: the namespace agrees already
+      let [srcStatus, dstStatus] = [await ufs.stat(srcMount.relPath), await ufs.stat(dstMount.relPath)];
+      const hasData = moving.complete || moving.kind !== InodeKind.FILE;
       const replaced = target(to);
       if (replaced !== null && replaced.kind === InodeKind.DIR && (await this.tree.store.hasChildren(replaced.id))) return false;
+      if (hasData && srcStatus !== null && dstStatus !== null && srcStatus.type === dstStatus.type && ufs.resumeRename !== undefined) {
+        // Both ends in a store whose rename copies then deletes: the crash came
+        // half way (or before the first step, if dst was being replaced). The
+        // intent says the rename was asked for, so finish it in the store.
+        await ufs.resumeRename(srcMount.relPath, dstMount.relPath);
+        [srcStatus, dstStatus] = [await ufs.stat(srcMount.relPath), await ufs.stat(dstMount.relPath)];
+      }
+      const storeRenamed = hasData ? srcStatus === null && dstStatus !== null : false;
+      if (!storeRenamed) return srcStatus !== null; // not renamed in the store: the namespace agrees already
       const ops = moveEntryOps(
         { parentId: srcParent.id, name: src[src.length - 1] },
         { parentId: dstParent.id, name: dst[dst.length - 1] },
@@ -167,17 +179,21 @@ export class UnderStoreSync {
   }
 
 
-  /** Loads a directory's entries from its under store, once even if many ask at once. */
-  loadDirectory(dirNames: string[]): Promise<void> {
+  /**
+   * Loads a directory's entries from its under store, once even if many ask
+   * at once. onPage hears the size of each page listed (only the caller that
+   * starts the load does).
+   */
+  loadDirectory(dirNames: string[], onPage?: (entries: number) => void): Promise<void> {
     const key = joinPath(dirNames);
     const existing = this.loading.get(key);
     if (existing !== undefined) return existing;
-    const load = this.doLoad(dirNames).finally(() => this.loading.delete(key));
+    const load = this.doLoad(dirNames, onPage).finally(() => this.loading.delete(key));
     this.loading.set(key, load);
     return load;
   }
 
-  private async doLoad(dirNames: string[]): Promise<void> {
+  private async doLoad(dirNames: string[], onPage?: (entries: number) => void): Promise<void> {
     const { mount, relPath } = this.mounts.resolve(dirNames);
     const ufs = await this.ufs(mount);
     let dirId: number;
@@ -198,7 +214,10 @@ export class UnderStoreSync {
       }
     }
     try {
-      for await (const page of ufs.list(relPath)) await this.loadPage(dirNames, dirId, page);
+      for await (const page of ufs.list(relPath)) {
+        onPage?.(page.length);
+        await this.loadPage(dirNames, dirId, page);
+      }
     } catch (err) {
       if (!(err instanceof StrataError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.NOT_DIRECTORY))) throw err;
     }

@@ -15,9 +15,10 @@
 // is every object copied, then every source object deleted. A crash in
 // between leaves both (a file) or the destination partly copied next to a
 // whole source (a directory), or the source partly deleted next to a whole
-// destination; running the same rename again finishes it (copies are
-// idempotent). The master journals an intent before the rename and
-// reconciles the paths after a crash (src/master/under-store-sync.ts).
+// destination; resumeRename finishes it (copies only what the destination
+// lacks, then deletes the source; idempotent). The master journals an intent
+// before the rename and, after a crash, finishes a rename found half done
+// (src/master/under-store-sync.ts, reconcileRename).
 //
 // Consistency: S3 has had strong read-after-write consistency since 2020,
 // and so do most S3-compatible stores; nothing here waits for listings to
@@ -196,6 +197,10 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
     while (next < items.length) await fn(items[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function* flatten<T>(pages: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const page of pages) yield* page;
 }
 
 export class S3UnderStore implements UnderStore {
@@ -462,6 +467,36 @@ export class S3UnderStore implements UnderStore {
     });
   }
 
+  /**
+   * Finishes a rename that a crash interrupted (see the header): copies what
+   * the destination still lacks, then deletes the source. Idempotent, and a
+   * no-op once the source is gone. For a directory, the destination is taken
+   * to hold only copies made by this rename (rename refuses a non-empty
+   * one), so a key already there with the source's size is not copied again.
+   */
+  async resumeRename(src: string, dst: string): Promise<void> {
+    const from = this.begin(src, true);
+    const to = splitStorePath(dst);
+    if (from.length === 0 || to.length === 0) {
+      throw new StrataError(ErrorCode.NOT_PERMITTED, `${this.uri}: the root of an under store cannot be renamed`);
+    }
+    await this.run('resume rename', `${src} -> ${dst}`, async () => {
+      const moving = await this.statKey(from);
+      if (moving === null || from.join('/') === to.join('/')) return; // finished already
+      const replaced = await this.statKey(to);
+      if (moving.type === 'file') {
+        if (replaced?.type === 'dir') throw new StrataError(ErrorCode.IS_DIRECTORY, `${this.uri}: rename ${src}: ${dst} is a directory`);
+        await this.copy(this.key(from), this.key(to));
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(from) }));
+      } else {
+        if (replaced?.type === 'file') throw new StrataError(ErrorCode.NOT_DIRECTORY, `${this.uri}: rename ${src}: ${dst} is not a directory`);
+        await this.copyMissing(this.key(from) + '/', this.key(to) + '/');
+        await this.deleteAllUnder(this.key(from) + '/');
+      }
+      await this.keepParent(from);
+    });
+  }
+
   async chmod(path: string, mode: number): Promise<void> {
     this.begin(path, true);
     checkMode(mode); // S3 has no modes
@@ -660,12 +695,17 @@ export class S3UnderStore implements UnderStore {
 
   /** Every key under a prefix, page by page (no delimiter). */
   private async *keysUnder(prefix: string): AsyncGenerator<string[]> {
+    for await (const page of this.objectsUnder(prefix)) yield page.map((o) => o.key);
+  }
+
+  /** Every object (key and size) under a prefix, page by page (no delimiter). */
+  private async *objectsUnder(prefix: string): AsyncGenerator<Array<{ key: string; size: number }>> {
     let token: string | undefined;
     do {
       this.checkOpen();
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      const keys = (page.Contents ?? []).map((o) => o.Key ?? '').filter((k) => k.startsWith(prefix));
-      if (keys.length > 0) yield keys;
+      const objects = (page.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0 })).filter((o) => o.key.startsWith(prefix));
+      if (objects.length > 0) yield objects;
       token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
     } while (token !== undefined && token !== '');
   }
@@ -699,6 +739,29 @@ export class S3UnderStore implements UnderStore {
    * the source whole (or the destination whole), and the same rename run
    * again finishes the job.
    */
+  /**
+   * Copies every key under fromPrefix that toPrefix lacks (or holds with
+   * another size). Both listings come in key order, and a common prefix keeps
+   * the order of the rest, so one merge pass over the two finds them in
+   * bounded memory. A store that lists out of order only costs extra copies:
+   * a key is skipped only when its copy was seen.
+   */
+  private async copyMissing(fromPrefix: string, toPrefix: string): Promise<void> {
+    const have = flatten(this.objectsUnder(toPrefix));
+    let next = await have.next();
+    for await (const page of this.objectsUnder(fromPrefix)) {
+      const missing: string[] = [];
+      for (const o of page) {
+        const rest = o.key.slice(fromPrefix.length);
+        while (next.done !== true && next.value.key.slice(toPrefix.length) < rest) next = await have.next();
+        const copied = next.done !== true && next.value.key.slice(toPrefix.length) === rest && next.value.size === o.size;
+        if (!copied) missing.push(o.key);
+      }
+      await mapLimit(missing, COPY_CONCURRENCY, (k) => this.copy(k, toPrefix + k.slice(fromPrefix.length)));
+    }
+    await have.return(undefined);
+  }
+
   private async moveTree(fromPrefix: string, toPrefix: string): Promise<void> {
     for await (const keys of this.keysUnder(fromPrefix)) {
       await mapLimit(keys, COPY_CONCURRENCY, (k) => this.copy(k, toPrefix + k.slice(fromPrefix.length)));

@@ -51,6 +51,13 @@ export interface UnderStore {
   delete(path: string, recursive: boolean): Promise<void>;
   /** Renames a file or directory; replaces an existing file at dst. */
   rename(src: string, dst: string): Promise<void>;
+  /**
+   * Finishes a rename that stopped half way (a crash between its steps), for
+   * stores whose rename is not atomic: what is missing at dst is copied, then
+   * src is deleted. Idempotent; nothing to do once src is gone. Stores that
+   * rename atomically (local) leave it out.
+   */
+  resumeRename?(src: string, dst: string): Promise<void>;
   /** Sets permission bits where the store has them; a no-op elsewhere. */
   chmod(path: string, mode: number): Promise<void>;
   /** Truncates or extends a file to size. */

@@ -18,6 +18,7 @@ import type { SetXattrRequest as _strata_master_SetXattrRequest, SetXattrRequest
 import type { GetXattrRequest as _strata_master_GetXattrRequest, GetXattrRequest__Output as _strata_master_GetXattrRequest__Output } from '../../strata/master/GetXattrRequest';
 import type { ListXattrRequest as _strata_master_ListXattrRequest, ListXattrRequest__Output as _strata_master_ListXattrRequest__Output } from '../../strata/master/ListXattrRequest';
 import type { RemoveXattrRequest as _strata_master_RemoveXattrRequest, RemoveXattrRequest__Output as _strata_master_RemoveXattrRequest__Output } from '../../strata/master/RemoveXattrRequest';
+import type { SyncProgressRequest as _strata_master_SyncProgressRequest, SyncProgressRequest__Output as _strata_master_SyncProgressRequest__Output } from '../../strata/master/SyncProgressRequest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Call {
@@ -40,7 +41,8 @@ export interface Call {
   'getXattr'?: (_strata_master_GetXattrRequest | null);
   'listXattr'?: (_strata_master_ListXattrRequest | null);
   'removeXattr'?: (_strata_master_RemoveXattrRequest | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
+  'syncProgress'?: (_strata_master_SyncProgressRequest | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
 }
 
 export interface Call__Output {
@@ -63,5 +65,6 @@ export interface Call__Output {
   'getXattr'?: (_strata_master_GetXattrRequest__Output | null);
   'listXattr'?: (_strata_master_ListXattrRequest__Output | null);
   'removeXattr'?: (_strata_master_RemoveXattrRequest__Output | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
+  'syncProgress'?: (_strata_master_SyncProgressRequest__Output | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
 }

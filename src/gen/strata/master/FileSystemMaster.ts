@@ -36,6 +36,8 @@ import type { SetAttributeRequest as _strata_master_SetAttributeRequest, SetAttr
 import type { SetAttributeResponse as _strata_master_SetAttributeResponse, SetAttributeResponse__Output as _strata_master_SetAttributeResponse__Output } from '../../strata/master/SetAttributeResponse';
 import type { SetXattrRequest as _strata_master_SetXattrRequest, SetXattrRequest__Output as _strata_master_SetXattrRequest__Output } from '../../strata/master/SetXattrRequest';
 import type { SetXattrResponse as _strata_master_SetXattrResponse, SetXattrResponse__Output as _strata_master_SetXattrResponse__Output } from '../../strata/master/SetXattrResponse';
+import type { SyncProgressRequest as _strata_master_SyncProgressRequest, SyncProgressRequest__Output as _strata_master_SyncProgressRequest__Output } from '../../strata/master/SyncProgressRequest';
+import type { SyncProgressResponse as _strata_master_SyncProgressResponse, SyncProgressResponse__Output as _strata_master_SyncProgressResponse__Output } from '../../strata/master/SyncProgressResponse';
 import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from '../../strata/master/SyncRequest';
 import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from '../../strata/master/SyncResponse';
 import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from '../../strata/master/UnmountRequest';
@@ -196,6 +198,15 @@ export interface FileSystemMasterClient extends grpc.Client {
   sync(argument: _strata_master_SyncRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
   sync(argument: _strata_master_SyncRequest, callback: grpc.requestCallback<_strata_master_SyncResponse__Output>): grpc.ClientUnaryCall;
   
+  SyncProgress(argument: _strata_master_SyncProgressRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  SyncProgress(argument: _strata_master_SyncProgressRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  SyncProgress(argument: _strata_master_SyncProgressRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  SyncProgress(argument: _strata_master_SyncProgressRequest, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  syncProgress(argument: _strata_master_SyncProgressRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  syncProgress(argument: _strata_master_SyncProgressRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  syncProgress(argument: _strata_master_SyncProgressRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  syncProgress(argument: _strata_master_SyncProgressRequest, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
+  
   Unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
   Unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
   Unmount(argument: _strata_master_UnmountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
@@ -244,6 +255,8 @@ export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementat
   
   Sync: grpc.handleUnaryCall<_strata_master_SyncRequest__Output, _strata_master_SyncResponse>;
   
+  SyncProgress: grpc.handleUnaryCall<_strata_master_SyncProgressRequest__Output, _strata_master_SyncProgressResponse>;
+  
   Unmount: grpc.handleUnaryCall<_strata_master_UnmountRequest__Output, _strata_master_UnmountResponse>;
   
 }
@@ -267,5 +280,6 @@ export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
   SetAttribute: MethodDefinition<_strata_master_SetAttributeRequest, _strata_master_SetAttributeResponse, _strata_master_SetAttributeRequest__Output, _strata_master_SetAttributeResponse__Output>
   SetXattr: MethodDefinition<_strata_master_SetXattrRequest, _strata_master_SetXattrResponse, _strata_master_SetXattrRequest__Output, _strata_master_SetXattrResponse__Output>
   Sync: MethodDefinition<_strata_master_SyncRequest, _strata_master_SyncResponse, _strata_master_SyncRequest__Output, _strata_master_SyncResponse__Output>
+  SyncProgress: MethodDefinition<_strata_master_SyncProgressRequest, _strata_master_SyncProgressResponse, _strata_master_SyncProgressRequest__Output, _strata_master_SyncProgressResponse__Output>
   Unmount: MethodDefinition<_strata_master_UnmountRequest, _strata_master_UnmountResponse, _strata_master_UnmountRequest__Output, _strata_master_UnmountResponse__Output>
 }

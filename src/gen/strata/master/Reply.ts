@@ -19,6 +19,7 @@ import type { SetXattrResponse as _strata_master_SetXattrResponse, SetXattrRespo
 import type { GetXattrResponse as _strata_master_GetXattrResponse, GetXattrResponse__Output as _strata_master_GetXattrResponse__Output } from '../../strata/master/GetXattrResponse';
 import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrResponse__Output as _strata_master_ListXattrResponse__Output } from '../../strata/master/ListXattrResponse';
 import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from '../../strata/master/RemoveXattrResponse';
+import type { SyncProgressResponse as _strata_master_SyncProgressResponse, SyncProgressResponse__Output as _strata_master_SyncProgressResponse__Output } from '../../strata/master/SyncProgressResponse';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Reply {
@@ -42,7 +43,8 @@ export interface Reply {
   'getXattr'?: (_strata_master_GetXattrResponse | null);
   'listXattr'?: (_strata_master_ListXattrResponse | null);
   'removeXattr'?: (_strata_master_RemoveXattrResponse | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
+  'syncProgress'?: (_strata_master_SyncProgressResponse | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
 }
 
 export interface Reply__Output {
@@ -66,5 +68,6 @@ export interface Reply__Output {
   'getXattr'?: (_strata_master_GetXattrResponse__Output | null);
   'listXattr'?: (_strata_master_ListXattrResponse__Output | null);
   'removeXattr'?: (_strata_master_RemoveXattrResponse__Output | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr";
+  'syncProgress'?: (_strata_master_SyncProgressResponse__Output | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
 }

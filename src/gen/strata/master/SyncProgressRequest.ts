@@ -1,0 +1,10 @@
+// Original file: proto/master.proto
+
+
+export interface SyncProgressRequest {
+  'progressId'?: (string);
+}
+
+export interface SyncProgressRequest__Output {
+  'progressId': (string);
+}

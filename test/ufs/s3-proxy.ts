@@ -1,0 +1,93 @@
+// An HTTP proxy in the test process between strata and the S3 test server,
+// to stop a store conversation at an exact request: a rule picks requests to
+// hold unanswered (never forwarded until released). Requests go through
+// unchanged, the Host header too, which their signature covers.
+
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ProxyRule {
+  /** Whether to hold this request instead of forwarding it. */
+  hold(req: http.IncomingMessage): boolean;
+  /** Called when a forwarded request's response has been relayed whole. */
+  answered?(req: http.IncomingMessage): void;
+}
+
+export function isCopyObject(req: http.IncomingMessage): boolean {
+  return req.method === 'PUT' && req.headers['x-amz-copy-source'] !== undefined;
+}
+
+/** DeleteObject, or DeleteObjects (POST ?delete). */
+export function isDelete(req: http.IncomingMessage): boolean {
+  return req.method === 'DELETE' || (req.method === 'POST' && /[?&]delete(=|&|$)/.test(req.url ?? ''));
+}
+
+/** A ListObjectsV2 request for a page after the first. */
+export function isListContinuation(req: http.IncomingMessage): boolean {
+  return req.method === 'GET' && (req.url ?? '').includes('continuation-token=');
+}
+
+export class S3Proxy {
+  private readonly server: http.Server;
+  private held: Array<{ req: http.IncomingMessage; res: http.ServerResponse }> = [];
+  private rule: ProxyRule | null = null;
+  endpoint = '';
+
+  constructor(private readonly upstream: URL) {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The rule for requests from now on; null forwards everything. */
+  setRule(rule: ProxyRule | null): void {
+    this.rule = rule;
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Forwards the held requests now (the rule is not asked again). */
+  releaseHeld(): void {
+    for (const { req, res } of this.held.splice(0)) this.forward(req, res);
+  }
+
+  /** Drops the held requests unanswered: they never reach the store. */
+  dropHeld(): void {
+    for (const { res } of this.held.splice(0)) res.destroy();
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.rule !== null && this.rule.hold(req)) {
+      this.held.push({ req, res });
+      return;
+    }
+    this.forward(req, res, this.rule);
+  }
+
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, rule: ProxyRule | null = null): void {
+    const out = http.request(
+      { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        upstreamRes.once('end', () => rule?.answered?.(req));
+      },
+    );
+    out.once('error', () => res.destroy());
+    req.pipe(out);
+  }
+
+  /** Drops what is held, then stops listening. Safe to call twice. */
+  async close(): Promise<void> {
+    this.rule = null;
+    this.dropHeld();
+    if (!this.server.listening) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
