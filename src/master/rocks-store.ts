@@ -28,31 +28,31 @@ import { ErrorCode, StrataError } from '../common/errors';
 
 export const Prefix = { INODE: 0x49, EDGE: 0x45, META: 0x4d, CALLER: 0x43, MOUNT: 0x54, TRASH: 0x47, INTENT: 0x50, XATTR: 0x58 } as const;
 
-export function inodeKey(id: number): Buffer {
-  const key = Buffer.allocUnsafe(9);
-  key[0] = Prefix.INODE;
+/** <prefix><id:u64be>, followed by a UTF-8 name when given. */
+function idKey(prefix: number, id: number | bigint, name = ''): Buffer {
+  const key = Buffer.allocUnsafe(9 + Buffer.byteLength(name));
+  key[0] = prefix;
   key.writeBigUInt64BE(BigInt(id), 1);
+  if (name !== '') key.write(name, 9, 'utf8');
   return key;
 }
 
+/** [gte, lt) bounds of every key under <prefix><id>. */
+function idRange(prefix: number, id: number): { gte: Buffer; lt: Buffer } {
+  return { gte: idKey(prefix, id), lt: idKey(prefix, BigInt(id) + 1n) };
+}
+
+export function inodeKey(id: number): Buffer {
+  return idKey(Prefix.INODE, id);
+}
+
 export function edgeKey(parent: number, name: string): Buffer {
-  const nameLen = Buffer.byteLength(name);
-  const key = Buffer.allocUnsafe(9 + nameLen);
-  key[0] = Prefix.EDGE;
-  key.writeBigUInt64BE(BigInt(parent), 1);
-  key.write(name, 9, 'utf8');
-  return key;
+  return idKey(Prefix.EDGE, parent, name);
 }
 
 /** [gte, lt) bounds of all edges of one directory. */
 export function edgeRange(parent: number): { gte: Buffer; lt: Buffer } {
-  const gte = Buffer.allocUnsafe(9);
-  gte[0] = Prefix.EDGE;
-  gte.writeBigUInt64BE(BigInt(parent), 1);
-  const lt = Buffer.allocUnsafe(9);
-  lt[0] = Prefix.EDGE;
-  lt.writeBigUInt64BE(BigInt(parent) + 1n, 1);
-  return { gte, lt };
+  return idRange(Prefix.EDGE, parent);
 }
 
 export function edgeNameOf(key: Buffer): string {
@@ -74,44 +74,24 @@ export function callerKey(clientId: string, seq: number): Buffer {
 }
 
 export function mountKey(mountId: number): Buffer {
-  const key = Buffer.allocUnsafe(9);
-  key[0] = Prefix.MOUNT;
-  key.writeBigUInt64BE(BigInt(mountId), 1);
-  return key;
+  return idKey(Prefix.MOUNT, mountId);
 }
 
 export function trashKey(id: number): Buffer {
-  const key = Buffer.allocUnsafe(9);
-  key[0] = Prefix.TRASH;
-  key.writeBigUInt64BE(BigInt(id), 1);
-  return key;
+  return idKey(Prefix.TRASH, id);
 }
 
 export function intentKey(id: number): Buffer {
-  const key = Buffer.allocUnsafe(9);
-  key[0] = Prefix.INTENT;
-  key.writeBigUInt64BE(BigInt(id), 1);
-  return key;
+  return idKey(Prefix.INTENT, id);
 }
 
 export function xattrKey(id: number, name: string): Buffer {
-  const nameLen = Buffer.byteLength(name);
-  const key = Buffer.allocUnsafe(9 + nameLen);
-  key[0] = Prefix.XATTR;
-  key.writeBigUInt64BE(BigInt(id), 1);
-  key.write(name, 9, 'utf8');
-  return key;
+  return idKey(Prefix.XATTR, id, name);
 }
 
 /** [gte, lt) bounds of all extended attributes of one inode. */
 export function xattrRange(id: number): { gte: Buffer; lt: Buffer } {
-  const gte = Buffer.allocUnsafe(9);
-  gte[0] = Prefix.XATTR;
-  gte.writeBigUInt64BE(BigInt(id), 1);
-  const lt = Buffer.allocUnsafe(9);
-  lt[0] = Prefix.XATTR;
-  lt.writeBigUInt64BE(BigInt(id) + 1n, 1);
-  return { gte, lt };
+  return idRange(Prefix.XATTR, id);
 }
 
 export function u64(value: number): Buffer {
