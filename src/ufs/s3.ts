@@ -435,11 +435,7 @@ export class S3UnderStore implements UnderStore {
   }
 
   async rename(src: string, dst: string): Promise<void> {
-    const from = this.begin(src, true);
-    const to = splitStorePath(dst);
-    if (from.length === 0 || to.length === 0) {
-      throw new StrataError(ErrorCode.NOT_PERMITTED, `${this.uri}: the root of an under store cannot be renamed`);
-    }
+    const [from, to] = this.renameEnds(src, dst);
     if (to.length > from.length && from.every((name, i) => to[i] === name)) {
       throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${this.uri}: cannot move ${src} under itself (${dst})`);
     }
@@ -475,11 +471,7 @@ export class S3UnderStore implements UnderStore {
    * one), so a key already there with the source's size is not copied again.
    */
   async resumeRename(src: string, dst: string): Promise<void> {
-    const from = this.begin(src, true);
-    const to = splitStorePath(dst);
-    if (from.length === 0 || to.length === 0) {
-      throw new StrataError(ErrorCode.NOT_PERMITTED, `${this.uri}: the root of an under store cannot be renamed`);
-    }
+    const [from, to] = this.renameEnds(src, dst);
     await this.run('resume rename', `${src} -> ${dst}`, async () => {
       const moving = await this.statKey(from);
       if (moving === null || from.join('/') === to.join('/')) return; // finished already
@@ -548,6 +540,16 @@ export class S3UnderStore implements UnderStore {
   }
 
   // ---- helpers ----
+
+  /** The two ends of a rename, checked: neither may be the store's root. */
+  private renameEnds(src: string, dst: string): [string[], string[]] {
+    const from = this.begin(src, true);
+    const to = splitStorePath(dst);
+    if (from.length === 0 || to.length === 0) {
+      throw new StrataError(ErrorCode.NOT_PERMITTED, `${this.uri}: the root of an under store cannot be renamed`);
+    }
+    return [from, to];
+  }
 
   private begin(path: string, mutating: boolean): string[] {
     this.checkOpen();
