@@ -16,6 +16,21 @@ if ! { [ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] || ldconfig -p 2>/dev/null 
   fi
 fi
 
+# The mount(8) helper, so that `mount -t fuse.strata` and fstab lines work
+# (README.md): /sbin/mount.fuse.strata, a link to scripts/mount.fuse.strata.
+# Replaces a link to another checkout; leaves a file that is not a link alone.
+helper="$(pwd)/scripts/mount.fuse.strata"
+if [ "$(id -u)" = 0 ] && [ -d /sbin ]; then
+  installed=/sbin/mount.fuse.strata
+  if [ -L "$installed" ] || [ ! -e "$installed" ]; then
+    if [ "$(readlink "$installed" || true)" != "$helper" ]; then
+      ln -sfn "$helper" "$installed" && echo "setup: installed $installed -> $helper" >&2
+    fi
+  else
+    echo "setup: $installed is not a link to $helper; left alone" >&2
+  fi
+fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -2,7 +2,10 @@
 // one serving a mount) on one directory: create, stat, readdir and unlink of
 // many small files, then a sequential write and read of one large file, all
 // through plain synchronous syscalls. Prints one JSON line (FuseFigures).
-// argv: DIR FILES SIZE_MB
+// argv: DIR FILES SIZE_MB [PAUSE_MS]: with a pause, each phase starts that
+// long after the last one ended, so that what the kernel (and the file
+// system) cached during one phase has expired when the next starts: the
+// stat phase then measures stat, not how fast the files were created.
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +27,11 @@ function seconds(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-function run(dir: string, files: number, sizeMb: number): FuseFigures {
+function pause(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function run(dir: string, files: number, sizeMb: number, pauseMs: number): FuseFigures {
   const work = path.join(dir, `bench-${process.pid}`);
   mkdirSync(work);
   const small = Buffer.alloc(SMALL, 0x61);
@@ -38,16 +45,19 @@ function run(dir: string, files: number, sizeMb: number): FuseFigures {
   }
   const create = files / seconds(t);
 
+  pause(pauseMs);
   t = process.hrtime.bigint();
   for (const name of names) statSync(name);
   const stat = files / seconds(t);
 
   const rounds = 5;
+  pause(pauseMs);
   t = process.hrtime.bigint();
   let entries = 0;
   for (let r = 0; r < rounds; r++) entries += readdirSync(work).length;
   const readdir = entries / seconds(t);
 
+  pause(pauseMs);
   t = process.hrtime.bigint();
   for (const name of names) unlinkSync(name);
   const unlink = files / seconds(t);
@@ -55,6 +65,7 @@ function run(dir: string, files: number, sizeMb: number): FuseFigures {
   const big = path.join(work, 'large');
   const chunk = Buffer.alloc(CHUNK);
   for (let i = 0; i < CHUNK; i++) chunk[i] = (i * 31) & 0xff;
+  pause(pauseMs);
   t = process.hrtime.bigint();
   let fd = openSync(big, 'w');
   for (let i = 0; i < sizeMb; i++) writeSync(fd, chunk);
@@ -62,6 +73,7 @@ function run(dir: string, files: number, sizeMb: number): FuseFigures {
   closeSync(fd);
   const writeMBps = sizeMb / seconds(t);
 
+  pause(pauseMs);
   t = process.hrtime.bigint();
   fd = openSync(big, 'r');
   let read = 0;
@@ -79,6 +91,6 @@ function run(dir: string, files: number, sizeMb: number): FuseFigures {
 }
 
 if (require.main === module) {
-  const [dir, files, sizeMb] = process.argv.slice(2);
-  process.stdout.write(JSON.stringify(run(dir, Number(files), Number(sizeMb))) + '\n');
+  const [dir, files, sizeMb, pauseMs] = process.argv.slice(2);
+  process.stdout.write(JSON.stringify(run(dir, Number(files), Number(sizeMb), Number(pauseMs ?? 0))) + '\n');
 }

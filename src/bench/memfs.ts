@@ -1,7 +1,10 @@
 // The ceiling of `strata bench fuse`: an in-memory file system on the same
 // fuse-native binding, as small as it can be and still run the workload.
 // Whatever strata does on top of the binding costs time this does not spend.
-// Run as a process: argv MOUNTPOINT; says {ready} over IPC; SIGTERM unmounts.
+// Run as a process: argv MOUNTPOINT [OPTIONS] (a -o list, e.g. the kernel
+// cache timeouts, the same as the strata mount it is compared with); mounted
+// with default_permissions and big_writes as strata is; says {ready} over
+// IPC; SIGTERM unmounts.
 
 import Fuse from 'fuse-native';
 import { constants } from 'node:os';
@@ -55,7 +58,9 @@ export function memfsOperations(): Fuse.Operations {
 
 if (require.main === module) {
   const mountpoint = process.argv[2];
-  const fuse = new Fuse(mountpoint, memfsOperations(), { force: true, attrTimeout: process.argv[3], entryTimeout: process.argv[3], fsname: 'memfs,big_writes' });
+  const extra = (process.argv[3] ?? '').split(',').filter((o) => o !== '');
+  // Options ride along in fsname's value, as in the strata mount (src/fuse/mount.ts).
+  const fuse = new Fuse(mountpoint, memfsOperations(), { force: true, defaultPermissions: true, fsname: ['memfs', 'big_writes', ...extra].join(',') });
   fuse.mount((err) => {
     if (err) {
       process.stderr.write(`memfs: ${err.message}\n`);

@@ -1,9 +1,11 @@
-// `strata cluster …`: the masters and their roles.
+// `strata cluster …`: the masters, their roles, and membership changes.
 
 import { Command } from 'commander';
 import type { MasterInfo } from '../common/api';
 import { mastersFrom } from '../common/config';
 import { MasterClient } from '../client/master-client';
+import { parsePeers } from './master';
+import { UsageError } from './errors';
 
 interface MasterRow {
   id: string;
@@ -15,21 +17,59 @@ interface MasterRow {
   reachable: boolean;
 }
 
-/** Asks each configured master about itself, with a short timeout each. */
+async function askInfo(address: string): Promise<MasterInfo | null> {
+  const client = new MasterClient([address], { callTimeoutMs: 2000, connectTimeoutMs: 2000 });
+  try {
+    return await client.call<MasterInfo>('getMasterInfo', {});
+  } catch {
+    return null;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Every master: the configured addresses, plus the members that the
+ * reachable ones name (so `--masters` may list just one of them).
+ */
 export async function clusterStatus(addresses: string[]): Promise<MasterRow[]> {
-  return Promise.all(
-    addresses.map(async (address) => {
-      const client = new MasterClient([address], { callTimeoutMs: 2000 });
-      try {
-        const info = await client.call<MasterInfo>('getMasterInfo', {});
-        return { id: info.id, address, role: info.role, term: info.term, commitIndex: info.commitIndex, appliedIndex: info.appliedIndex, reachable: true };
-      } catch {
-        return { id: '?', address, role: 'unreachable', term: 0, commitIndex: 0, appliedIndex: 0, reachable: false };
-      } finally {
-        client.close();
+  const rows = new Map<string, MasterRow>();
+  const ids = new Map<string, string>(); // address -> id, from the members lists
+  let queue = [...new Set(addresses)];
+  while (queue.length > 0) {
+    const infos = await Promise.all(queue.map(async (address) => ({ address, info: await askInfo(address) })));
+    const next: string[] = [];
+    for (const { address, info } of infos) {
+      rows.set(address, {
+        id: info?.id ?? ids.get(address) ?? '?',
+        address,
+        role: info?.role ?? 'unreachable',
+        term: info?.term ?? 0,
+        commitIndex: info?.commitIndex ?? 0,
+        appliedIndex: info?.appliedIndex ?? 0,
+        reachable: info !== null,
+      });
+      for (const peer of info?.peers ?? []) {
+        ids.set(peer.address, peer.id);
+        if (!rows.has(peer.address) && !next.includes(peer.address) && !queue.includes(peer.address)) next.push(peer.address);
       }
-    }),
-  );
+    }
+    for (const row of rows.values()) if (row.id === '?' && ids.has(row.address)) row.id = ids.get(row.address) ?? '?';
+    queue = next;
+  }
+  return [...rows.values()].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+}
+
+/** Sends a membership call to the leader (the client follows redirects) and prints the members after it. */
+async function membershipCall(command: Command, op: 'addMaster' | 'removeMaster' | 'transferLeader', request: Record<string, string>): Promise<void> {
+  const masters = mastersFrom(command.optsWithGlobals<{ masters?: string }>().masters);
+  const client = new MasterClient(masters, { callTimeoutMs: 15_000, connectTimeoutMs: 5000 });
+  try {
+    const reply = await client.call<{ peers: Array<{ id: string; address: string }>; leaderId: string }>(op, request);
+    process.stdout.write(`members: ${reply.peers.map((p) => `${p.id}=${p.address}`).join(',')}; leader ${reply.leaderId || 'unknown'}\n`);
+  } finally {
+    client.close();
+  }
 }
 
 export function clusterCommand(): Command {
@@ -52,6 +92,29 @@ export function clusterCommand(): Command {
         }
       }
       if (rows.every((r) => !r.reachable)) process.exitCode = 1;
+    });
+  cmd
+    .command('add')
+    .description('add a master to the voting members (start it with --peers listing every member, itself included)')
+    .argument('<member>', 'ID=HOST:PORT')
+    .action(async (member: string, _opts: object, command: Command) => {
+      const peers = parsePeers(member);
+      if (peers.length !== 1) throw new UsageError('add takes one ID=HOST:PORT');
+      await membershipCall(command, 'addMaster', { id: peers[0].id, address: peers[0].address });
+    });
+  cmd
+    .command('remove')
+    .description('remove a master from the voting members')
+    .argument('<id>', 'master id')
+    .action(async (id: string, _opts: object, command: Command) => {
+      await membershipCall(command, 'removeMaster', { id });
+    });
+  cmd
+    .command('transfer-leader')
+    .description('hand leadership to the master with this id')
+    .argument('<id>', 'master id')
+    .action(async (id: string, _opts: object, command: Command) => {
+      await membershipCall(command, 'transferLeader', { id });
     });
   return cmd;
 }

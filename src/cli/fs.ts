@@ -246,7 +246,7 @@ async function put(fs: StrataFileSystem, localFile: string, path: string, force:
   });
   try {
     const { store, relPath } = await fs.storeFor(info);
-    const status = await store.putFile(relPath, localFile, info.mode);
+    const status = await store.putFile(relPath, localFile, info.mode, { uid: info.uid, gid: info.gid });
     await fs.completeFile(info, status.size, status.fingerprint, status.mtimeMs);
   } catch (err) {
     // Leave no half-made file behind, unless someone else replaced it meanwhile.

@@ -150,11 +150,16 @@ export function mountCommand(): Command {
   return new Command('mount')
     .description('mount the namespace at MOUNTPOINT; returns once it is live and keeps serving in the background')
     .argument('<mountpoint>', 'an existing directory')
-    .option('-o, --options <opts>', 'mount options: attr_timeout=S, entry_timeout=S, ro, allow_other, master_timeout=S (below 14), or libfuse options', collect, [])
+    .option(
+      '-o, --options <opts>',
+      'mount options: master=HOST:PORT[+HOST:PORT…], attr_timeout=S, entry_timeout=S, ro, allow_other, master_timeout=S (below 14), fsname=NAME, or libfuse options; mount(8)\'s own (rw, _netdev, noauto, defaults, user, x-…) are accepted',
+      collect,
+      [],
+    )
     .option('--foreground', 'serve in this process until SIGTERM/SIGINT')
     .action(async (mountpoint: string, opts: { options: string[]; foreground?: boolean }, command: Command) => {
-      const masters = mastersFrom(command.optsWithGlobals<{ masters?: string }>().masters);
       const options = parseMountOptions(opts.options);
+      const masters = options.masters ?? mastersFrom(command.optsWithGlobals<{ masters?: string }>().masters);
       if (opts.foreground) {
         await runMount(mountpoint, masters, options, () => {
           process.stdout.write(`strata: mounted at ${path.resolve(mountpoint)}\n`);

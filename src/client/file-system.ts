@@ -66,7 +66,7 @@ export class StrataFileSystem {
   async writeFile(path: string, data: Buffer | Readable, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
     const info = await this.createFile(path, options);
     const { store, relPath } = await this.storeFor(info);
-    const status = await store.writeFile(relPath, data, info.mode);
+    const status = await store.writeFile(relPath, data, info.mode, { uid: info.uid, gid: info.gid });
     return this.completeFile(info, status.size, status.fingerprint, status.mtimeMs);
   }
 
@@ -74,7 +74,7 @@ export class StrataFileSystem {
   async putFile(localFile: string, path: string, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
     const info = await this.createFile(path, options);
     const { store, relPath } = await this.storeFor(info);
-    const status = await store.putFile(relPath, localFile, info.mode);
+    const status = await store.putFile(relPath, localFile, info.mode, { uid: info.uid, gid: info.gid });
     return this.completeFile(info, status.size, status.fingerprint, status.mtimeMs);
   }
 

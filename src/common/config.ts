@@ -15,6 +15,17 @@ export function mastersFrom(option: string | undefined, env = process.env): stri
 
 export interface MasterConfig {
   dataDir: string;
+  /** This master's Raft id ('1' for a lone master). */
+  id: string;
+  /** Every member of the group, this one included; empty for a lone master. */
+  peers: Array<{ id: string; address: string }>;
+  /** Raft tick length and election timeout in ticks (randomised in [n, 2n)). */
+  raftTickMs: number;
+  raftElectionTicks: number;
+  /** Applied entries between Raft log compactions (and entries kept behind for slow followers: a tenth). */
+  raftCompactEvery: number;
+  /** start() waits up to this long for the master to serve (0: return at once). */
+  waitForLeadMs: number;
   host: string;
   port: number;
   /** Root under store for a fresh format (ignored once formatted). */

@@ -10,9 +10,12 @@ import path from 'node:path';
 import Fuse from 'fuse-native';
 import { StrataFileSystem } from '../client/file-system';
 import { ErrorCode, StrataError } from '../common/errors';
+import { MetadataCache } from './metadata-cache';
 import { StrataFuseAdapter } from './operations';
 import { OpenFileTable } from './open-files';
+import { ReadCache } from './read-cache';
 import { StagingArea } from './staging';
+import { RequestTrace } from './trace';
 
 /**
  * The binding answers ETIMEDOUT to a handler that takes 15 s; every wait in
@@ -20,6 +23,8 @@ import { StagingArea } from './staging';
  */
 export const BINDING_TIMEOUT_MS = 15_000;
 export const DEFAULT_MASTER_TIMEOUT_MS = 10_000;
+/** libfuse 2's attr_timeout and entry_timeout when none is given. */
+const LIBFUSE_DEFAULT_TIMEOUT_SEC = 1;
 /** How often the mount checks that it is still mounted (an outside fusermount -u ends it). */
 const WATCH_INTERVAL_MS = 1000;
 
@@ -32,6 +37,10 @@ export interface MountOptions {
   masterTimeoutMs: number;
   /** Other -o options, handed to libfuse as they are (e.g. max_read=N). */
   extra: string[];
+  /** `master=HOST:PORT[+HOST:PORT…]` (repeatable): the masters, over --masters; mount(8) passes no environment. */
+  masters?: string[];
+  /** `fsname=NAME`: the source shown in /proc/mounts (mount(8)'s SOURCE); default `strata`. */
+  fsname?: string;
 }
 
 export function defaultMountOptions(): MountOptions {
@@ -77,24 +86,53 @@ export function parseMountOptions(lists: string[], into: MountOptions = defaultM
           into.masterTimeoutMs = ms;
           break;
         }
+        case 'master':
+        case 'masters': {
+          const list = value.split('+').filter((a) => a !== '');
+          if (list.length === 0 || list.some((a) => !/^[^\s:]+:\d+$/.test(a))) {
+            throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${opt}: want ${name}=HOST:PORT[+HOST:PORT…]`);
+          }
+          into.masters = [...(into.masters ?? []), ...list];
+          break;
+        }
+        case 'fsname':
+          if (!/^[^\s,]+$/.test(value)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${opt}: want fsname=NAME`);
+          into.fsname = value;
+          break;
+        case 'nodev':
+        case 'nosuid':
+        case 'noexec':
+        case 'noatime':
+          into.extra.push(name); // restrictions libfuse applies as mount flags (fstab's `user` implies the first three)
+          break;
         case 'default_permissions':
         case 'dev':
         case 'suid':
-        case 'nodev':
-        case 'nosuid':
         case 'exec':
-        case 'noexec':
         case 'atime':
-        case 'noatime':
         case 'relatime':
+        case 'strictatime':
+        case 'lazytime':
+        case 'nolazytime':
+        case 'diratime':
+        case 'nodiratime':
+        case 'sync':
+        case 'async':
+        case 'dirsync':
         case '_netdev':
         case 'defaults':
         case 'auto':
         case 'noauto':
+        case 'nofail':
         case 'user':
         case 'nouser':
-          break; // always on, or the kernel's and mount(8)'s business
+        case 'users':
+        case 'owner':
+        case 'group':
+        case 'comment':
+          break; // always on, or the kernel's and mount(8)'s business (fstab and mount(8) add these)
         default:
+          if (name.startsWith('x-')) break; // x-systemd.*, x-gvfs-*: for other programs that read fstab
           if (!/^[A-Za-z0-9_]+(=[^,]*)?$/.test(opt)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${opt}: not understood`);
           into.extra.push(opt);
       }
@@ -132,8 +170,15 @@ export class StrataMount {
     if (st !== null && isMounted(mp)) throw new StrataError(ErrorCode.EXISTS, `${mp}: something is mounted there already`);
     const fs = new StrataFileSystem(masters, { callTimeoutMs: options.masterTimeoutMs, connectTimeoutMs: options.masterTimeoutMs });
     const area = await StagingArea.create();
-    const files = new OpenFileTable(fs, area);
-    const adapter = new StrataFuseAdapter(fs, files, { readOnly: options.readOnly, log });
+    // The mount keeps what the master said as long as the kernel may (libfuse's default: 1 s).
+    const meta = new MetadataCache({
+      attrTimeoutMs: (options.attrTimeoutSec ?? LIBFUSE_DEFAULT_TIMEOUT_SEC) * 1000,
+      entryTimeoutMs: (options.entryTimeoutSec ?? LIBFUSE_DEFAULT_TIMEOUT_SEC) * 1000,
+    });
+    const files = new OpenFileTable(fs, area, new ReadCache(), meta);
+    const trace = RequestTrace.fromEnv();
+    if (trace !== null) trace.wrapMaster(fs.master);
+    const adapter = new StrataFuseAdapter(fs, files, { readOnly: options.readOnly, log, trace });
     // libfuse options the binding has no switch for ride along in fsname's value.
     const extra = ['big_writes', 'hard_remove', ...(options.readOnly ? ['ro'] : []), ...options.extra];
     const fuse = new Fuse(mp, adapter.operations(), {
@@ -143,7 +188,7 @@ export class StrataMount {
       attrTimeout: timeoutOption(options.attrTimeoutSec),
       entryTimeout: timeoutOption(options.entryTimeoutSec),
       subtype: 'strata',
-      fsname: ['strata', ...extra].join(','),
+      fsname: [options.fsname ?? 'strata', ...extra].join(','),
       timeout: BINDING_TIMEOUT_MS,
     });
     try {

@@ -1,11 +1,15 @@
 // Open files and their handles. One OpenFile per inode open in this mount,
 // shared by every handle on it, so that all handles see one staged content:
-// the file's data is read from its under store until the first write or
+// the file's data is read from its under store (through the mount's read
+// cache, with read-ahead: read-cache.ts) until the first write or
 // truncate, which copies it into a staging file (copy-on-open, skipped when
 // truncating to 0); from then on reads and writes use the staging file, and
 // flush, fsync and release upload it (UnderStore.putFile) and commit it to the
 // master (completeFile: size, fingerprint, mtime). Close-to-open: another
-// client sees the new content after the close.
+// client sees the new content after the close. A file written from empty in
+// order (created here, or opened with O_TRUNC) is also streamed to its under
+// store as it is written (upload.ts), and the commit then only finishes that
+// upload instead of copying the staging file.
 //
 // Paths follow renames made through this mount (renamed()); a file unlinked
 // or replaced while open keeps its staged data until release, and that data
@@ -14,8 +18,11 @@
 import type { FileInfo } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import type { StrataFileSystem } from '../client/file-system';
-import type { UnderStore } from '../ufs/under-store';
+import type { UfsStatus, UnderStore } from '../ufs/under-store';
+import { MetadataCache } from './metadata-cache';
+import { ReadCache, SequentialReader } from './read-cache';
 import { StagedFile, StagingArea } from './staging';
+import { StreamingUpload } from './upload';
 
 export interface Handle {
   readonly file: OpenFile;
@@ -33,9 +40,22 @@ export class OpenFile {
   mtimeMs: number;
   /** An mtime set by utimens while open: committed instead of the upload's. */
   explicitMtimeMs: number | null = null;
+  /**
+   * security.capability, which the kernel asks for before every write(2)
+   * (to drop it, as a local file system does): undefined until known, null
+   * when the file has none. Known without asking for a file this mount just
+   * created, and asked once per open otherwise; changes made through this
+   * mount keep it current (operations.ts).
+   */
+  capability: Buffer | null | undefined = undefined;
   private staging: Promise<StagedFile> | null = null;
   private stagedFile: StagedFile | null = null;
   private reader: Promise<{ store: UnderStore; relPath: string }> | null = null;
+  private sequential: SequentialReader | null = null;
+  /** Where a streaming upload goes, while the staged content may still be streamed (it began empty). */
+  private streamTarget: { store: UnderStore; relPath: string } | null = null;
+  /** The upload running while the staged content is written in order from its start. */
+  private upload: StreamingUpload | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -57,11 +77,12 @@ export class OpenFile {
 
   async read(buf: Buffer, length: number, position: number): Promise<number> {
     if (this.staging !== null) return (await this.staging).read(buf, length, position);
-    if (!this.info.complete || position >= this.info.size) return 0;
-    const { store, relPath } = await this.underStore();
-    const data = await store.read(relPath, position, length);
-    data.copy(buf, 0, 0, data.length);
-    return data.length;
+    if (!this.info.complete) return 0;
+    this.sequential ??= new SequentialReader(this.table.cache, async (offset, size) => {
+      const { store, relPath } = await this.underStore();
+      return store.read(relPath, offset, size);
+    });
+    return this.sequential.read(this.info, buf, length, position);
   }
 
   async write(buf: Buffer, length: number, position: number): Promise<number> {
@@ -69,14 +90,33 @@ export class OpenFile {
     this.dirty = true;
     this.mtimeMs = Date.now();
     this.explicitMtimeMs = null;
-    return staged.write(buf, length, position);
+    // One copy (the kernel's buffer is only valid until we answer), shared by the staging file and the upload.
+    const data = Buffer.allocUnsafe(length);
+    buf.copy(data, 0, 0, length);
+    let pushed: Promise<void> | null = null;
+    if (this.streamTarget !== null) {
+      // Streamed while every write appends to what was streamed, from 0 on.
+      if (this.upload === null && position === 0 && staged.size === 0) {
+        this.upload = new StreamingUpload(this.streamTarget.store, this.streamTarget.relPath, this.info.mode);
+      }
+      if (this.upload !== null && this.upload.live && position === this.upload.bytes && position === staged.size) {
+        pushed = this.upload.push(data);
+      } else {
+        this.stopStreaming();
+      }
+    }
+    await staged.writeOwned(data, position);
+    if (pushed !== null) await pushed;
+    return length;
   }
 
   /** truncate/ftruncate of an open file: on the staged copy, committed at the next flush. */
   truncate(size: number): Promise<void> {
     return this.exclusive(async () => {
       const staged = await this.stage(size > 0);
+      this.stopStreaming();
       await staged.truncate(size);
+      if (size === 0) await this.mayStream(); // empty again: what is written next may be streamed
       this.dirty = true;
       this.mtimeMs = Date.now();
     });
@@ -86,6 +126,24 @@ export class OpenFile {
   async startEmpty(): Promise<void> {
     await this.stage(false);
     this.dirty = true;
+    this.capability = null; // a new inode has no extended attributes
+    await this.mayStream();
+  }
+
+  /** The staged content is empty: writes in order from 0 may be streamed to the under store. */
+  private async mayStream(): Promise<void> {
+    try {
+      this.streamTarget = await this.table.fs.storeFor(this.info);
+    } catch {
+      this.streamTarget = null; // uploaded whole at the commit, which reports the error if it stays
+    }
+  }
+
+  /** No streaming for this staged content any more (a seek, a truncate, a commit): the commit uploads it whole. */
+  private stopStreaming(): void {
+    this.upload?.abandon();
+    this.upload = null;
+    this.streamTarget = null;
   }
 
   /** Uploads the staged content and commits it, if anything changed since the last commit. */
@@ -99,18 +157,36 @@ export class OpenFile {
       }
       const fs = this.table.fs;
       this.dirty = false; // a write during the upload sets it again
+      // What was streamed is finished below if it is the whole content; writes
+      // from now on are staged only, and uploaded whole at the next commit.
+      const upload = this.upload;
+      this.upload = null;
+      this.streamTarget = null;
       try {
         let info: FileInfo;
         try {
           info = await fs.stat(this.path);
         } catch (err) {
+          upload?.abandon();
           if (err instanceof StrataError && err.code === ErrorCode.NOT_FOUND) return; // removed by another client
           throw err;
         }
-        if (Number(info.id) !== this.id) return; // replaced by another client
+        if (Number(info.id) !== this.id) {
+          upload?.abandon();
+          return; // replaced by another client
+        }
         const { store, relPath } = await fs.storeFor(info);
-        const status = await store.putFile(relPath, staged.path, info.mode);
+        await staged.settle(); // the writes taken behind are in the staging file
+        let status: UfsStatus;
+        if (upload !== null && upload.live && upload.bytes === staged.size && upload.relPath === relPath && upload.store === store) {
+          status = await upload.finish();
+        } else {
+          upload?.abandon();
+          status = await store.putFile(relPath, staged.path, info.mode);
+        }
+        const sentAt = this.table.meta.now();
         this.info = await fs.completeFile(info, status.size, status.fingerprint, this.explicitMtimeMs ?? status.mtimeMs);
+        if (this.path !== null) this.table.meta.put(this.path, this.info, sentAt);
         this.reader = null;
       } catch (err) {
         this.dirty = true;
@@ -121,12 +197,14 @@ export class OpenFile {
 
   /** After a rename through this mount: the under store path changed too. */
   moved(path: string | null): void {
+    this.stopStreaming(); // its under store path changed
     this.path = path;
     this.reader = null;
     if (path !== null) this.info = { ...this.info, path };
   }
 
   async closeStaging(): Promise<void> {
+    this.stopStreaming();
     const staging = this.staging;
     this.staging = null;
     this.stagedFile = null;
@@ -180,12 +258,16 @@ export class OpenFile {
 /** The handles (FUSE file handle numbers) and the open files they share. */
 export class OpenFileTable {
   private readonly files = new Map<number, OpenFile>();
+  /** The open file at each path: the one opened last, if two inodes claim one path (a replacement made elsewhere). */
+  private readonly paths = new Map<string, OpenFile>();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
 
   constructor(
     readonly fs: StrataFileSystem,
     readonly area: StagingArea,
+    readonly cache: ReadCache = new ReadCache(),
+    readonly meta: MetadataCache = MetadataCache.off(),
   ) {}
 
   /** A new handle on the file info names (sharing its OpenFile if already open). */
@@ -199,6 +281,7 @@ export class OpenFileTable {
       file.info = info; // close-to-open: a fresh open sees the latest commit
     }
     file.refs++;
+    if (file.path !== null) this.paths.set(file.path, file);
     const fh = this.nextHandle;
     this.nextHandle = this.nextHandle >= 0xfffffff0 ? 1 : this.nextHandle + 1;
     this.handles.set(fh, { file, writable });
@@ -214,6 +297,12 @@ export class OpenFileTable {
     return this.files.get(Number(id));
   }
 
+  /** The file open at path in this mount, if any. */
+  atPath(path: string): OpenFile | undefined {
+    const file = this.paths.get(path);
+    return file !== undefined && file.path === path ? file : undefined;
+  }
+
   /** Drops a handle: commits what is dirty, and frees the staging file with the last handle. */
   async release(fh: number): Promise<void> {
     const handle = this.handles.get(fh);
@@ -226,6 +315,7 @@ export class OpenFileTable {
       file.refs--;
       if (file.refs <= 0) {
         if (this.files.get(file.id) === file) this.files.delete(file.id);
+        if (file.path !== null && this.paths.get(file.path) === file) this.paths.delete(file.path);
         await file.closeStaging();
       }
     }
@@ -233,7 +323,7 @@ export class OpenFileTable {
 
   /** An entry was unlinked or replaced: open files there lose their path. */
   removed(path: string): void {
-    for (const file of this.files.values()) if (file.path === path) file.moved(null);
+    for (const file of this.files.values()) if (file.path === path) this.move(file, null);
   }
 
   /** src was renamed to dst: open files at or below src follow it. */
@@ -243,9 +333,15 @@ export class OpenFileTable {
     for (const file of this.files.values()) {
       const p = file.path;
       if (p === null) continue;
-      if (p === src) file.moved(dst);
-      else if (p.startsWith(src + '/')) file.moved(dst + p.slice(src.length));
+      if (p === src) this.move(file, dst);
+      else if (p.startsWith(src + '/')) this.move(file, dst + p.slice(src.length));
     }
+  }
+
+  private move(file: OpenFile, path: string | null): void {
+    if (file.path !== null && this.paths.get(file.path) === file) this.paths.delete(file.path);
+    file.moved(path);
+    if (path !== null) this.paths.set(path, file);
   }
 
   /** At unmount: commits what is dirty (best effort) and frees every staging file. */
@@ -260,6 +356,7 @@ export class OpenFileTable {
       await file.closeStaging();
     }
     this.files.clear();
+    this.paths.clear();
     this.handles.clear();
     return failures;
   }

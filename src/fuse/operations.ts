@@ -14,13 +14,22 @@
 //   - setxattr's value is the kernel's memory, valid only until we answer:
 //     copied before anything is awaited.
 // Hard links answer EPERM. Extended attributes are stored in the master.
+//
+// Answered without the master, because this mount knows them best: the
+// attributes of a file open here with staged (not yet committed) content, and
+// its security.capability (open-files.ts), which the kernel asks for before
+// every write(2). Attributes and listings the master gave recently are kept
+// as long as the kernel's own timeouts allow (metadata-cache.ts); open()
+// always asks the master (close-to-open).
 
 import type Fuse from 'fuse-native';
 import type { FileInfo } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import type { StrataFileSystem } from '../client/file-system';
 import { Errno, toErrno } from './errno';
+import type { MetadataCache } from './metadata-cache';
 import type { OpenFile, OpenFileTable } from './open-files';
+import type { RequestTrace } from './trace';
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
@@ -31,6 +40,8 @@ const O_TRUNC = 0o1000;
 const UNCHANGED_ID = 0xffffffff;
 /** Directory entries asked of the master per page. */
 export const READDIR_PAGE = 1000;
+/** The extended attribute the kernel reads before each write(2) (file capabilities). */
+const CAPABILITY = 'security.capability';
 /** Preferred I/O size reported in st_blksize (tools size their buffers by it). */
 const BLOCK_SIZE = 128 * 1024;
 
@@ -38,6 +49,8 @@ export interface AdapterOptions {
   readOnly: boolean;
   /** Where unexpected failures (those answered EIO) are described. */
   log: (line: string) => void;
+  /** Records each request's timing (STRATA_FUSE_TRACE), if set. */
+  trace?: RequestTrace | null;
 }
 
 export class StrataFuseAdapter {
@@ -47,51 +60,89 @@ export class StrataFuseAdapter {
     private readonly options: AdapterOptions,
   ) {}
 
-  async getattr(path: string): Promise<Fuse.Stat> {
+  private get meta(): MetadataCache {
+    return this.files.meta;
+  }
+
+  /** What the master says about path, or what it said recently enough (metadata-cache.ts). */
+  private async lookup(path: string): Promise<FileInfo> {
+    const cached = this.meta.info(path);
+    if (cached !== undefined) return cached;
+    const sentAt = this.meta.now();
     const info = await this.fs.stat(path);
+    this.meta.put(path, info, sentAt);
+    return info;
+  }
+
+  async getattr(path: string): Promise<Fuse.Stat> {
+    const open = this.files.atPath(path);
+    if (open !== undefined && open.staged !== null) return toStat(open.info, open);
+    const info = await this.lookup(path);
     return toStat(info, this.files.file(info.id));
   }
 
   async readdir(path: string): Promise<string[]> {
+    const cached = this.meta.listing(path);
+    if (cached !== undefined) return ['.', '..', ...cached];
+    const sentAt = this.meta.now();
+    const entries: FileInfo[] = [];
+    for await (const entry of this.fs.list(path, READDIR_PAGE)) entries.push(entry);
+    this.meta.putListing(path, entries, sentAt);
     const names = ['.', '..'];
-    for await (const entry of this.fs.list(path, READDIR_PAGE)) names.push(entry.name);
+    for (const e of entries) names.push(e.name);
     return names;
   }
 
   async access(path: string): Promise<void> {
-    await this.fs.stat(path); // mode bits are the kernel's (default_permissions)
+    await this.lookup(path); // mode bits are the kernel's (default_permissions)
   }
 
   async mkdir(path: string, mode: number): Promise<void> {
-    await this.fs.mkdir(path, { mode: mode & 0o7777 });
+    const sentAt = this.meta.now();
+    this.meta.created(path, await this.fs.mkdir(path, { mode: mode & 0o7777 }), sentAt);
   }
 
   async rmdir(path: string): Promise<void> {
-    await this.fs.delete(path, { recursive: false });
+    try {
+      await this.fs.delete(path, { recursive: false });
+    } finally {
+      this.meta.removed(path, true); // also when refused: what the master said is better asked again
+    }
   }
 
   async unlink(path: string): Promise<void> {
-    await this.fs.delete(path, { recursive: false });
+    try {
+      await this.fs.delete(path, { recursive: false });
+    } finally {
+      this.meta.removed(path, false);
+    }
     this.files.removed(path);
   }
 
   async rename(src: string, dst: string): Promise<void> {
-    await this.fs.rename(src, dst);
+    const file = this.meta.info(src)?.type === 'FILE';
+    try {
+      await this.fs.rename(src, dst);
+    } finally {
+      this.meta.removed(src, !file);
+      this.meta.removed(dst, true);
+    }
     this.files.renamed(src, dst);
   }
 
   async symlink(target: string, path: string): Promise<void> {
-    await this.fs.symlink(path, target);
+    const sentAt = this.meta.now();
+    this.meta.created(path, await this.fs.symlink(path, target), sentAt);
   }
 
   async readlink(path: string): Promise<string> {
-    const info = await this.fs.stat(path);
+    const info = await this.lookup(path);
     if (info.type !== 'SYMLINK') throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${path}: not a symlink`);
     return info.symlinkTarget;
   }
 
   async chmod(path: string, mode: number): Promise<void> {
-    await this.fs.setAttribute(path, { mode: mode & 0o7777 });
+    await this.setAttribute(path, { mode: mode & 0o7777 });
   }
 
   async chown(path: string, uid: number, gid: number): Promise<void> {
@@ -99,14 +150,14 @@ export class StrataFuseAdapter {
     if (uid !== UNCHANGED_ID && uid >= 0) attrs.uid = uid;
     if (gid !== UNCHANGED_ID && gid >= 0) attrs.gid = gid;
     if (attrs.uid === undefined && attrs.gid === undefined) return;
-    await this.fs.setAttribute(path, attrs);
+    await this.setAttribute(path, attrs);
   }
 
   async utimens(path: string, atime: number, mtime: number): Promise<void> {
     const now = Date.now();
     const at = atime < 100_000 ? now : atime;
     const mt = mtime < 100_000 ? now : mtime;
-    const info = await this.fs.setAttribute(path, { atimeMs: at, mtimeMs: mt });
+    const info = await this.setAttribute(path, { atimeMs: at, mtimeMs: mt });
     const open = this.files.file(info.id);
     if (open !== undefined && open.staged !== null) {
       open.explicitMtimeMs = mt;
@@ -114,28 +165,51 @@ export class StrataFuseAdapter {
     }
   }
 
-  getxattr(path: string, name: string): Promise<Buffer> {
-    return this.fs.getXattr(path, name);
+  async getxattr(path: string, name: string): Promise<Buffer> {
+    const open = name === CAPABILITY ? this.files.atPath(path) : undefined;
+    if (open === undefined) return this.fs.getXattr(path, name);
+    if (open.capability === undefined) {
+      try {
+        open.capability = await this.fs.getXattr(path, name);
+      } catch (err) {
+        if (!(err instanceof StrataError && err.code === ErrorCode.NO_ATTRIBUTE)) throw err;
+        open.capability = null;
+      }
+    }
+    if (open.capability === null) throw new StrataError(ErrorCode.NO_ATTRIBUTE, `${path}: no extended attribute ${name}`);
+    return open.capability;
   }
 
-  setxattr(path: string, name: string, value: Buffer, flags: number): Promise<void> {
-    return this.fs.setXattr(path, name, value, flags);
+  async setxattr(path: string, name: string, value: Buffer, flags: number): Promise<void> {
+    try {
+      await this.fs.setXattr(path, name, value, flags);
+    } finally {
+      this.meta.changed(path); // ctime
+    }
+    const open = name === CAPABILITY ? this.files.atPath(path) : undefined;
+    if (open !== undefined) open.capability = value;
   }
 
   listxattr(path: string): Promise<string[]> {
     return this.fs.listXattr(path);
   }
 
-  removexattr(path: string, name: string): Promise<void> {
-    return this.fs.removeXattr(path, name);
+  async removexattr(path: string, name: string): Promise<void> {
+    const open = name === CAPABILITY ? this.files.atPath(path) : undefined;
+    if (open !== undefined) open.capability = undefined; // unknown if the call fails half way
+    try {
+      await this.fs.removeXattr(path, name);
+    } finally {
+      this.meta.changed(path); // ctime
+    }
+    if (open !== undefined) open.capability = null;
   }
 
   async truncate(path: string, size: number): Promise<void> {
     const info = await this.fs.stat(path);
     const open = this.files.file(info.id);
     if (open !== undefined && open.staged !== null) return open.truncate(size);
-    const next = await this.fs.setAttribute(path, { size });
-    if (open !== undefined) open.info = next;
+    await this.setAttribute(path, { size });
   }
 
   async ftruncate(fh: number, size: number): Promise<void> {
@@ -145,7 +219,9 @@ export class StrataFuseAdapter {
   }
 
   async create(path: string, mode: number): Promise<number> {
+    const sentAt = this.meta.now();
     const info = await this.fs.createFile(path, { mode: mode & 0o7777 });
+    this.meta.created(path, info, sentAt);
     const { fh, file } = this.files.open(info, true);
     try {
       await file.startEmpty();
@@ -157,7 +233,10 @@ export class StrataFuseAdapter {
   }
 
   async open(path: string, flags: number): Promise<number> {
+    // Always the master's answer, never the cache's: close-to-open.
+    const sentAt = this.meta.now();
     const info = await this.fs.stat(path);
+    this.meta.put(path, info, sentAt);
     if (info.type === 'DIRECTORY') throw new StrataError(ErrorCode.IS_DIRECTORY, `${path}: Is a directory`);
     if (info.type !== 'FILE') throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${path}: not a regular file`);
     const writable = (flags & O_ACCMODE) !== 0;
@@ -201,6 +280,22 @@ export class StrataFuseAdapter {
     return { bsize: 4096, frsize: 4096, blocks, bfree: blocks, bavail: blocks, files: blocks, ffree: blocks, favail: blocks, fsid: 0, flag: 0, namemax: 255 };
   }
 
+  /** setAttribute through this mount: the cache and a file open here take the master's answer. */
+  private async setAttribute(path: string, attrs: Parameters<StrataFileSystem['setAttribute']>[1]): Promise<FileInfo> {
+    const sentAt = this.meta.now();
+    let info: FileInfo;
+    try {
+      info = await this.fs.setAttribute(path, attrs);
+    } catch (err) {
+      this.meta.changed(path);
+      throw err;
+    }
+    this.meta.changed(path, info, sentAt);
+    const open = this.files.file(info.id);
+    if (open !== undefined) open.info = { ...info, path: open.path ?? info.path };
+    return info;
+  }
+
   private handle(fh: number): { file: OpenFile; writable: boolean } {
     const handle = this.files.handle(fh);
     if (handle === undefined) throw Object.assign(new Error(`no open file handle ${fh}`), { code: 'EBADF' });
@@ -211,7 +306,16 @@ export class StrataFuseAdapter {
   operations(): Fuse.Operations {
     const ro = this.options.readOnly;
     const log = this.options.log;
+    const trace = this.options.trace ?? null;
     const answer = <T>(op: string, path: string, work: () => Promise<T> | T, cb: (err: number, value?: T) => void): void => {
+      if (trace !== null) {
+        const start = trace.now();
+        const inner = cb;
+        cb = (err, value) => {
+          trace.record('fuse', err < 0 ? `${op}!${-err}` : op, path, start);
+          inner(err, value);
+        };
+      }
       let p: Promise<T>;
       try {
         p = Promise.resolve(work());
@@ -228,6 +332,14 @@ export class StrataFuseAdapter {
       answer(op, path, work, cb);
     };
     const count = (op: string, path: string, work: () => Promise<number>, cb: (n: number) => void): void => {
+      if (trace !== null) {
+        const start = trace.now();
+        const inner = cb;
+        cb = (n) => {
+          trace.record('fuse', n < 0 ? `${op}!${-n}` : op, path, start);
+          inner(n);
+        };
+      }
       let p: Promise<number>;
       try {
         p = work();
@@ -260,7 +372,7 @@ export class StrataFuseAdapter {
       flush: (path, fh, cb) => answer('flush', path, () => this.flush(fh), cb),
       fsync: (path, _datasync, fh, cb) => answer('fsync', path, () => this.flush(fh), cb),
       release: (path, fh, cb) => answer('release', path, () => this.release(fh), cb),
-      getxattr: (path, name, _position, cb) => answer('getxattr', path, () => this.getxattr(path, name), cb),
+      getxattr: (path, name, _position, cb) => answer('getxattr', `${path} ${name}`, () => this.getxattr(path, name), cb),
       setxattr: (path, name, value, _position, flags, cb) => {
         const copy = Buffer.from(value); // the kernel's buffer is gone once we answer
         mutation('setxattr', path, () => this.setxattr(path, name, copy, flags), cb);

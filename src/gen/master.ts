@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AddMasterRequest as _strata_master_AddMasterRequest, AddMasterRequest__Output as _strata_master_AddMasterRequest__Output } from './strata/master/AddMasterRequest';
 import type { Call as _strata_master_Call, Call__Output as _strata_master_Call__Output } from './strata/master/Call';
 import type { CallBatch as _strata_master_CallBatch, CallBatch__Output as _strata_master_CallBatch__Output } from './strata/master/CallBatch';
 import type { CallError as _strata_master_CallError, CallError__Output as _strata_master_CallError__Output } from './strata/master/CallError';
@@ -29,10 +30,12 @@ import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusR
 import type { ListXattrRequest as _strata_master_ListXattrRequest, ListXattrRequest__Output as _strata_master_ListXattrRequest__Output } from './strata/master/ListXattrRequest';
 import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrResponse__Output as _strata_master_ListXattrResponse__Output } from './strata/master/ListXattrResponse';
 import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from './strata/master/MasterInfo';
+import type { MembershipResponse as _strata_master_MembershipResponse, MembershipResponse__Output as _strata_master_MembershipResponse__Output } from './strata/master/MembershipResponse';
 import type { MountInfo as _strata_master_MountInfo, MountInfo__Output as _strata_master_MountInfo__Output } from './strata/master/MountInfo';
 import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from './strata/master/MountRequest';
 import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from './strata/master/MountResponse';
 import type { PeerInfo as _strata_master_PeerInfo, PeerInfo__Output as _strata_master_PeerInfo__Output } from './strata/master/PeerInfo';
+import type { RemoveMasterRequest as _strata_master_RemoveMasterRequest, RemoveMasterRequest__Output as _strata_master_RemoveMasterRequest__Output } from './strata/master/RemoveMasterRequest';
 import type { RemoveXattrRequest as _strata_master_RemoveXattrRequest, RemoveXattrRequest__Output as _strata_master_RemoveXattrRequest__Output } from './strata/master/RemoveXattrRequest';
 import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from './strata/master/RemoveXattrResponse';
 import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from './strata/master/RenameRequest';
@@ -47,6 +50,7 @@ import type { SyncProgressRequest as _strata_master_SyncProgressRequest, SyncPro
 import type { SyncProgressResponse as _strata_master_SyncProgressResponse, SyncProgressResponse__Output as _strata_master_SyncProgressResponse__Output } from './strata/master/SyncProgressResponse';
 import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from './strata/master/SyncRequest';
 import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from './strata/master/SyncResponse';
+import type { TransferLeaderRequest as _strata_master_TransferLeaderRequest, TransferLeaderRequest__Output as _strata_master_TransferLeaderRequest__Output } from './strata/master/TransferLeaderRequest';
 import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from './strata/master/UnmountRequest';
 import type { UnmountResponse as _strata_master_UnmountResponse, UnmountResponse__Output as _strata_master_UnmountResponse__Output } from './strata/master/UnmountResponse';
 
@@ -57,6 +61,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   strata: {
     master: {
+      AddMasterRequest: MessageTypeDefinition<_strata_master_AddMasterRequest, _strata_master_AddMasterRequest__Output>
       Call: MessageTypeDefinition<_strata_master_Call, _strata_master_Call__Output>
       CallBatch: MessageTypeDefinition<_strata_master_CallBatch, _strata_master_CallBatch__Output>
       CallError: MessageTypeDefinition<_strata_master_CallError, _strata_master_CallError__Output>
@@ -86,10 +91,12 @@ export interface ProtoGrpcType {
       ListXattrRequest: MessageTypeDefinition<_strata_master_ListXattrRequest, _strata_master_ListXattrRequest__Output>
       ListXattrResponse: MessageTypeDefinition<_strata_master_ListXattrResponse, _strata_master_ListXattrResponse__Output>
       MasterInfo: MessageTypeDefinition<_strata_master_MasterInfo, _strata_master_MasterInfo__Output>
+      MembershipResponse: MessageTypeDefinition<_strata_master_MembershipResponse, _strata_master_MembershipResponse__Output>
       MountInfo: MessageTypeDefinition<_strata_master_MountInfo, _strata_master_MountInfo__Output>
       MountRequest: MessageTypeDefinition<_strata_master_MountRequest, _strata_master_MountRequest__Output>
       MountResponse: MessageTypeDefinition<_strata_master_MountResponse, _strata_master_MountResponse__Output>
       PeerInfo: MessageTypeDefinition<_strata_master_PeerInfo, _strata_master_PeerInfo__Output>
+      RemoveMasterRequest: MessageTypeDefinition<_strata_master_RemoveMasterRequest, _strata_master_RemoveMasterRequest__Output>
       RemoveXattrRequest: MessageTypeDefinition<_strata_master_RemoveXattrRequest, _strata_master_RemoveXattrRequest__Output>
       RemoveXattrResponse: MessageTypeDefinition<_strata_master_RemoveXattrResponse, _strata_master_RemoveXattrResponse__Output>
       RenameRequest: MessageTypeDefinition<_strata_master_RenameRequest, _strata_master_RenameRequest__Output>
@@ -104,6 +111,7 @@ export interface ProtoGrpcType {
       SyncProgressResponse: MessageTypeDefinition<_strata_master_SyncProgressResponse, _strata_master_SyncProgressResponse__Output>
       SyncRequest: MessageTypeDefinition<_strata_master_SyncRequest, _strata_master_SyncRequest__Output>
       SyncResponse: MessageTypeDefinition<_strata_master_SyncResponse, _strata_master_SyncResponse__Output>
+      TransferLeaderRequest: MessageTypeDefinition<_strata_master_TransferLeaderRequest, _strata_master_TransferLeaderRequest__Output>
       UnmountRequest: MessageTypeDefinition<_strata_master_UnmountRequest, _strata_master_UnmountRequest__Output>
       UnmountResponse: MessageTypeDefinition<_strata_master_UnmountResponse, _strata_master_UnmountResponse__Output>
     }

@@ -27,7 +27,7 @@ import { ErrorCode, StrataError } from '../common/errors';
 import { isPrefix, joinPath, parsePath } from '../common/paths';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
 import { InodeTree, LockPattern, LockedPath, NeedsLoad, exists, parentOf, target } from './inode-tree';
-import { CallerRecord, EntryOp, JournalEntry } from './journal/entry';
+import { CallerRecord, EntryOp, JournalEntry, UfsIntent } from './journal/entry';
 import { MetadataSync } from './metadata-sync';
 import { MountOperations, mountInfoOf } from './mount-operations';
 import { MountEntry, MountTable } from './mount-table';
@@ -36,6 +36,7 @@ import type { StateMachine } from './state-machine';
 import { TrashSweeper } from './trash-sweeper';
 import { UnderStoreSync } from './under-store-sync';
 import { checkXattrFlags, checkXattrName, checkXattrValue, listXattrNames, readXattr } from './xattrs';
+import { setUfsAttributes } from '../ufs/under-store';
 
 export const DEFAULT_LIST_PAGE = 1000;
 const MAX_LIST_PAGE = 10_000;
@@ -65,10 +66,32 @@ export class FileSystemMaster {
     this.metadataSync = new MetadataSync(tree, sm, mounts, this.sync, this.sweeper, clock);
   }
 
-  /** Work a serving master does when it starts: reconcile crash leftovers, sweep trash. */
+  /**
+   * Work a master does when it starts to lead: allocate ids above every id
+   * applied so far, reconcile crash leftovers, sweep trash.
+   */
   async startBackground(): Promise<void> {
-    await this.sync.reconcileIntents();
+    this.ids.reset(this.sm.firstFreeId);
+    await this.sync.reconcileIntents((intent) => this.reconciledReply(intent));
     this.sweeper.start();
+  }
+
+  /**
+   * The reply of the call that made an intent, if reconciliation found its
+   * change done (undefined: not done, the client's retry runs it). The call
+   * held its locks until the crash and nothing has been served since, so
+   * what the namespace shows now is that call's doing.
+   */
+  private async reconciledReply(intent: UfsIntent): Promise<unknown> {
+    const op = intent.call?.op;
+    const exists = async (path: string): Promise<FileInfo | null> => this.getStatus(path).catch(() => null);
+    if (intent.kind === 'rename') {
+      return op === 'rename' && (await exists(intent.src)) === null && (await exists(intent.dst)) !== null ? {} : undefined;
+    }
+    const info = await exists(intent.paths[0]);
+    if (op === 'delete') return info === null ? {} : undefined;
+    if (op === 'createDirectory' || op === 'createSymlink') return info !== null ? { info } : undefined;
+    return undefined; // setAttribute: idempotent, the retry runs it again
   }
 
   /** Resolves once no sweep is running (tests, clean shutdown). */
@@ -231,7 +254,7 @@ export class FileSystemMaster {
         this.checkWritable(mount, req.path);
         const mode = req.mode || 0o755;
         const ufs = await this.sync.ufs(mount);
-        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.mkdir(relPath, mode, true));
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createDirectory', caller) }, () => ufs.mkdir(relPath, mode, true));
         const now = this.clock();
         const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
@@ -266,7 +289,7 @@ export class FileSystemMaster {
         }
         const ufs = await this.sync.ufs(mount);
         const uncommitted = inode.kind === InodeKind.FILE && !inode.complete;
-        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'paths', paths: [req.path] }, () =>
+        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'paths', paths: [req.path], call: callOf('delete', caller) }, () =>
           ufs.delete(relPath, req.recursive),
         );
         const now = this.clock();
@@ -316,7 +339,7 @@ export class FileSystemMaster {
         const ufs = await this.sync.ufs(srcMount.mount);
         // Data of a file not committed yet is not the namespace's business: no intent.
         const uncommitted = moving.kind === InodeKind.FILE && !moving.complete;
-        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'rename', src: req.src, dst: req.dst }, async () => {
+        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'rename', src: req.src, dst: req.dst, call: callOf('rename', caller) }, async () => {
           try {
             await ufs.rename(srcMount.relPath, dstMount.relPath);
           } catch (err) {
@@ -361,15 +384,18 @@ export class FileSystemMaster {
         const ops: EntryOp[] = [];
         const ufs = await this.sync.ufs(mount);
         const hasUfsData = inode.complete || inode.kind === InodeKind.DIR;
-        if (req.mode !== undefined) {
-          next.mode = req.mode;
-          const mode = req.mode;
-          if (inode.kind !== InodeKind.SYMLINK && hasUfsData) {
-            ops.push(...await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.chmod(relPath, mode)));
-          }
-        }
+        if (req.mode !== undefined) next.mode = req.mode;
         if (req.uid !== undefined) next.uid = req.uid;
         if (req.gid !== undefined) next.gid = req.gid;
+        const attrs = { mode: req.mode, uid: req.uid, gid: req.gid };
+        if ((attrs.mode ?? attrs.uid ?? attrs.gid) !== undefined && inode.kind !== InodeKind.SYMLINK && hasUfsData) {
+          // Kept in the store too (an S3 object's metadata), so that a sync or a fresh load keeps them;
+          // a copy that gave the object a new ETag is no change of content (UfsAttributeChange).
+          ops.push(...(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
+            const change = await setUfsAttributes(ufs, relPath, attrs);
+            if (change !== null && inode.kind === InodeKind.FILE && change.fingerprintBefore === inode.fingerprint) next.fingerprint = change.fingerprintAfter;
+          })));
+        }
         if (req.atimeMs !== undefined) next.atimeMs = req.atimeMs;
         if (req.mtimeMs !== undefined) next.mtimeMs = req.mtimeMs;
         if (req.size !== undefined) {
@@ -441,7 +467,7 @@ export class FileSystemMaster {
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
         const ufs = await this.sync.ufs(mount);
-        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, () => ufs.symlink(relPath, req.target));
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createSymlink', caller) }, () => ufs.symlink(relPath, req.target));
         const now = this.clock();
         const inode = newInode(this.ids.take(), InodeKind.SYMLINK, 0o777, req.uid, req.gid, now);
         inode.symlinkTarget = req.target;
@@ -590,3 +616,7 @@ export class FileSystemMaster {
   }
 }
 
+/** The call an intent belongs to, when a client (with a caller id) made it. */
+function callOf(op: NonNullable<UfsIntent['call']>['op'], caller: CallerRecord | undefined): UfsIntent['call'] {
+  return caller === undefined ? undefined : { op, caller: { ...caller, firstIncomplete: 0 } };
+}

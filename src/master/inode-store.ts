@@ -137,6 +137,16 @@ class Tier<K, V> {
     }
     this.generation++;
   }
+
+  /** Forgets everything cached (the store was replaced under it: a Raft snapshot). */
+  invalidate(): void {
+    this.cache.clear();
+    this.overlay.clear();
+    this.writtenAt.clear();
+    this.generation++;
+    // Reads in flight started before this point must not fill the cache.
+    this.minFillGeneration = this.generation;
+  }
 }
 
 export interface ChildEntry {
@@ -249,6 +259,12 @@ export class InodeStore {
     await this.rocks.write(set.ops);
     this.inodes.settle(set.inodeKeys);
     this.edges.settle(set.edgeKeys);
+  }
+
+  /** Drops every cached inode and edge: RocksDB was rewritten from a snapshot. */
+  invalidateCaches(): void {
+    this.inodes.invalidate();
+    this.edges.invalidate();
   }
 
   cacheStats(): { inodes: number; edges: number } {

@@ -116,6 +116,11 @@ export class IdAllocator {
   take(): number {
     return this.nextId++;
   }
+
+  /** A new leader starts above every id its predecessors applied. */
+  reset(nextId: number): void {
+    this.nextId = Math.max(this.nextId, nextId);
+  }
 }
 
 export function newInode(id: number, kind: InodeKind, mode: number, uid: number, gid: number, now: number): Inode {

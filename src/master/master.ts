@@ -1,12 +1,16 @@
-// One master process: opens RocksDB and the journal, recovers, formats a
-// fresh data directory, and serves the API over gRPC. Close order matters:
-// stop accepting calls, let the calls in flight finish, checkpoint (flush
-// RocksDB, compact the journal), then close the journal, the under stores
-// and RocksDB last, so nothing in flight hits a closed store.
+// One master process: opens RocksDB and the Raft log, recovers, and serves
+// the API over gRPC once it leads (followers answer NOT_LEADER with the
+// leader's address). A master is always a Raft group member; one master is a
+// group of one. On becoming leader it formats a fresh namespace if nobody
+// has yet, reconciles crash leftovers and sweeps trash; on losing the lead
+// it stops that work and fails its proposals in flight (clients retry on the
+// new leader, which deduplicates). Close order matters: stop accepting
+// calls, let the calls in flight finish, stop Raft (waiting for the log and
+// the applies), flush RocksDB, close the under stores, RocksDB last.
 //
 // Data directory:
-//   DIR/meta      RocksDB (inodes, edges, mount table, applied index)
-//   DIR/journal   the journal segments
+//   DIR/meta      RocksDB (inodes, edges, mount table, membership, applied index)
+//   DIR/raft      the Raft log segments, hard state, snapshots being installed
 //   DIR/underfs   the default root under store of a fresh format
 
 import * as grpc from '@grpc/grpc-js';
@@ -15,11 +19,13 @@ import path from 'node:path';
 import type { MasterInfo } from '../common/api';
 import type { MasterConfig } from '../common/config';
 import { ErrorCode, StrataError } from '../common/errors';
+import { RaftNode } from '../raft/node';
+import { RaftTransport } from '../raft/transport';
+import type { ConfChange, Peer } from '../raft/types';
 import { FileSystemMaster } from './file-system-master';
 import { Inode, InodeKind, ROOT_ID } from './inode';
 import { InodeStore } from './inode-store';
 import { InodeTree } from './inode-tree';
-import { LocalJournal } from './journal/local-journal';
 import { InodeLockManager } from './lock-manager';
 import { MountTable, ROOT_MOUNT_ID } from './mount-table';
 import { RocksStore } from './rocks-store';
@@ -30,15 +36,18 @@ export const VERSION = '0.1.0';
 
 export class Master {
   private rocks: RocksStore | null = null;
-  private journal: LocalJournal | null = null;
   private server: grpc.Server | null = null;
   private fs: FileSystemMaster | null = null;
   private sm: StateMachine | null = null;
   private store: InodeStore | null = null;
+  private raft: RaftNode | null = null;
+  private transport: RaftTransport | null = null;
   private boundPort = 0;
   private readonly startTimeMs = Date.now();
   private readonly sessions = new SessionStreams();
   private closing: Promise<void> | null = null;
+  /** The term whose leadership work (format, reconcile) is done: calls are served. */
+  private servingTerm = 0;
 
   constructor(readonly config: MasterConfig) {}
 
@@ -55,38 +64,107 @@ export class Master {
     return this.fs;
   }
 
-  /** Opens the stores, recovers or formats, and starts serving. */
+  get node(): RaftNode {
+    if (this.raft === null) throw new StrataError(ErrorCode.CLOSED, 'master is not started');
+    return this.raft;
+  }
+
+  /** Leads, and has done the work of taking the lead: client calls are served. */
+  get serving(): boolean {
+    return this.raft !== null && this.raft.serving && this.servingTerm === this.raft.term;
+  }
+
+  /** Opens the stores, recovers, joins (or forms) the Raft group, and starts serving. */
   async start(): Promise<void> {
     const { dataDir } = this.config;
     await mkdir(dataDir, { recursive: true });
     this.rocks = new RocksStore(path.join(dataDir, 'meta'), { writeBufferBytes: this.config.writeBufferBytes });
     await this.rocks.open();
-    this.journal = new LocalJournal(path.join(dataDir, 'journal'));
-    await this.journal.open();
     this.store = new InodeStore(this.rocks, {
       inodeCacheEntries: this.config.inodeCacheEntries,
       edgeCacheEntries: this.config.edgeCacheEntries,
     });
     const mounts = new MountTable();
-    this.sm = new StateMachine(this.store, this.journal, mounts);
+    this.sm = new StateMachine(this.store, mounts);
     await this.sm.recover();
-    const firstFreeId = Math.max(this.sm.firstFreeId, ROOT_ID + 1);
     const tree = new InodeTree(this.store, new InodeLockManager());
-    this.fs = new FileSystemMaster(tree, this.sm, mounts, firstFreeId);
-    if ((await this.store.getInode(ROOT_ID)) === null) await this.format();
-    await this.fs.startBackground();
+    this.fs = new FileSystemMaster(tree, this.sm, mounts, Math.max(this.sm.firstFreeId, ROOT_ID + 1));
 
     this.server = new grpc.Server({
-      'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.keepalive_permit_without_calls': 1,
     });
     const proto = loadMasterProto();
     this.server.addService(proto.strata.master.FileSystemMaster.service, masterServiceImplementation(this.fs, this, this.sessions));
+    this.transport = new RaftTransport(this.config.id);
+    const raftService = this.transport.service();
+    this.server.addService(raftService.definition, raftService.implementation);
     this.boundPort = await new Promise<number>((resolve, reject) => {
       this.server?.bindAsync(`${this.config.host}:${this.config.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
         err ? reject(new StrataError(ErrorCode.UNAVAILABLE, `cannot listen on ${this.config.host}:${this.config.port}: ${err.message}`)) : resolve(port),
       );
     });
+
+    this.raft = new RaftNode(
+      {
+        id: this.config.id,
+        dir: path.join(dataDir, 'raft'),
+        peers: this.peers(),
+        tickMs: this.config.raftTickMs,
+        electionTicks: this.config.raftElectionTicks,
+        compactEvery: this.config.raftCompactEvery,
+        compactKeep: Math.floor(this.config.raftCompactEvery / 10),
+      },
+      this.sm,
+      this.transport,
+    );
+    this.sm.attach(this.raft, { voters: this.peers() });
+    await this.raft.open(this.sm.conf, this.sm.appliedTerm);
+    this.raft.start({
+      onLeaderReady: (term) => void this.takeLead(term),
+      onStepDown: () => this.loseLead(),
+      onFatal: (err) => {
+        process.stderr.write(`strata master: ${err.message}; stopping\n`);
+        process.exitCode = 1;
+        void this.close();
+      },
+    });
+    if (this.config.waitForLeadMs > 0) await this.waitServing(this.config.waitForLeadMs);
+  }
+
+  /** The members named on the command line; a lone master stands for itself at its bound address. */
+  private peers(): Peer[] {
+    if (this.config.peers.length > 0) return this.config.peers;
+    return [{ id: this.config.id, address: this.address }];
+  }
+
+  /** Resolves once this master serves (a group of one does within a moment of start). */
+  private async waitServing(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.serving && Date.now() < deadline && this.closing === null) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /**
+   * Everything before this term is applied: format a namespace nobody has
+   * formatted yet, reconcile what a crashed leader left half done, then serve.
+   */
+  private async takeLead(term: number): Promise<void> {
+    try {
+      if ((await this.store?.getInode(ROOT_ID)) === null) await this.format();
+      await this.fs?.startBackground();
+      if (this.raft?.term === term && this.raft.serving) this.servingTerm = term;
+    } catch (err) {
+      // Lost the lead meanwhile, or a store failed: the next leader tries again.
+      if (this.raft?.isLeader === true && this.raft.term === term) {
+        process.stderr.write(`strata master: taking the lead failed: ${String(err)}\n`);
+      }
+    }
+  }
+
+  private loseLead(): void {
+    this.servingTerm = 0;
+    this.sm?.rejectPending(this.node.notLeader());
+    void this.fs?.stopBackground();
   }
 
   /** A fresh data directory: the root inode and the root mount, through the journal. */
@@ -120,17 +198,18 @@ export class Master {
   }
 
   info(): MasterInfo {
-    const applied = this.sm?.applied ?? 0;
+    const status = this.raft?.status;
+    const leaderId = status?.leader ?? '';
     return {
-      id: '1',
+      id: this.config.id,
       address: this.address,
-      role: 'leader',
-      term: 1,
-      commitIndex: this.journal?.lastIndex ?? 0,
-      appliedIndex: applied,
-      leaderId: '1',
-      leaderAddress: this.address,
-      peers: [{ id: '1', address: this.address }],
+      role: status === undefined ? 'follower' : status.role === 'preCandidate' ? 'candidate' : status.role,
+      term: status?.term ?? 0,
+      commitIndex: status?.commit ?? 0,
+      appliedIndex: this.sm?.applied ?? 0,
+      leaderId,
+      leaderAddress: this.raft?.addressOf(leaderId === '' ? null : leaderId) ?? '',
+      peers: (this.raft?.conf.voters ?? []).map((p) => ({ id: p.id, address: p.address })),
       version: VERSION,
       startTimeMs: this.startTimeMs,
       inodeCount: 0,
@@ -139,20 +218,66 @@ export class Master {
     };
   }
 
+  checkServing(): number {
+    if (!this.serving) throw this.node.notLeader();
+    return this.node.term;
+  }
+
+  async confirmLead(term: number): Promise<void> {
+    await this.node.readBarrier();
+    if (this.node.term !== term || !this.serving) throw this.node.notLeader();
+  }
+
+  /** Adds or removes a voting member (one Raft entry); resolves once it is applied. */
+  async changeMembership(change: ConfChange): Promise<{ peers: Peer[]; leaderId: string }> {
+    if (!this.serving) throw this.node.notLeader();
+    // Idempotent, so a client may retry across a failover: asking for what is already so succeeds.
+    const member = this.node.conf.voters.find((p) => p.id === change.id);
+    const already = change.type === 'add' ? member !== undefined && member.address === change.address : member === undefined;
+    if (already) return { peers: this.node.conf.voters, leaderId: this.node.leaderId ?? '' };
+    const at = this.node.proposeConfChange(change);
+    await this.sm?.waitApplied(at);
+    return { peers: this.node.conf.voters, leaderId: this.node.leaderId ?? '' };
+  }
+
+  async transferLeadership(id: string): Promise<{ peers: Peer[]; leaderId: string }> {
+    if (!this.serving) throw this.node.notLeader();
+    await this.node.transferLeadership(id);
+    return { peers: this.node.conf.voters, leaderId: this.node.leaderId ?? '' };
+  }
+
   /** Stops serving and closes everything; safe to call twice. */
   close(): Promise<void> {
     if (this.closing === null) this.closing = this.doClose();
     return this.closing;
   }
 
+  /**
+   * A leader that is asked to stop hands the lead to the follower with the
+   * most of its log first, so clients wait for a transfer (a round trip or
+   * two), not for an election timeout.
+   */
+  private async handOffLead(): Promise<void> {
+    const raft = this.raft;
+    if (raft === null || !raft.isLeader) return;
+    const others = Object.entries(raft.status.progress).filter(([id]) => id !== this.config.id);
+    if (others.length === 0) return;
+    others.sort((a, b) => b[1].match - a[1].match);
+    await raft.transferLeadership(others[0][0]).catch(() => undefined); // an election happens instead
+  }
+
   private async doClose(): Promise<void> {
+    await this.handOffLead();
     const server = this.server;
     if (server !== null) {
-      // Let calls in flight finish (their locks, journal entries), then stop.
+      // Let calls in flight finish (their locks, Raft entries), then stop.
+      // Session streams stay open as long as their clients do: end them once
+      // their calls in flight are answered; then end the peers' Raft streams,
+      // which never end by themselves, so shutdown is prompt.
+      this.sessions.drain();
+      await this.sessions.drained(5000);
+      this.transport?.endIncoming();
       await new Promise<void>((resolve) => {
-        // Session streams stay open as long as their clients do: end them
-        // once their calls in flight are answered, so shutdown is prompt.
-        setImmediate(() => this.sessions.drain());
         const timer = setTimeout(() => {
           server.forceShutdown();
           resolve();
@@ -168,9 +293,9 @@ export class Master {
     }
     await this.fs?.stopBackground();
     try {
-      await this.sm?.checkpoint();
+      await this.raft?.stop();
+      await this.sm?.flush();
     } finally {
-      await this.journal?.close();
       await this.fs?.close();
       await this.rocks?.close();
     }

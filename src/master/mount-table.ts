@@ -40,6 +40,12 @@ export class MountTable {
     this.reindex();
   }
 
+  /** Forgets every mount (before reloading them from RocksDB). */
+  clear(): void {
+    this.byId.clear();
+    this.reindex();
+  }
+
   get(id: number): MountEntry | undefined {
     return this.byId.get(id);
   }

@@ -209,6 +209,19 @@ export class RocksStore {
     return this.db.iterator({ ...range, capacity: 1024 });
   }
 
+  /**
+   * Every key and value as of this call (a RocksDB snapshot taken now), in
+   * key order: what a Raft snapshot sends. Call release() when done.
+   */
+  openSnapshot(): { rows: AsyncIterable<{ key: Buffer; value: Buffer }>; release: () => Promise<void> } {
+    if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'store is closed');
+    const session = this.db.snapshot();
+    return {
+      rows: session.iterator({ gte: Buffer.alloc(0), lt: Buffer.from([0xff]), capacity: 1024 }),
+      release: () => session.close(),
+    };
+  }
+
   /** Flushes the memtables to SST files, so the journal before this point can go. */
   async flushMemtables(): Promise<void> {
     await this.db.flush();

@@ -11,6 +11,7 @@ import { ErrorCode, StrataError, toStrataError } from '../common/errors';
 import type { ProtoGrpcType } from '../gen/master';
 import type { FileSystemMaster } from './file-system-master';
 import { NeedsLoad } from './inode-tree';
+import type { ConfChange, Peer } from '../raft/types';
 
 /** code -> gRPC status, used on the server; the client maps back with the metadata. */
 export const GRPC_STATUS: Record<ErrorCode, grpc.status> = {
@@ -45,13 +46,55 @@ export function loadMasterProto(): ProtoGrpcType {
 
 type Handler = (request: never) => Promise<unknown> | unknown;
 
-export interface MasterInfoSource {
+/** What the service needs of the master beyond the file system: its Raft role. */
+export interface MasterControl {
   info(): MasterInfo;
+  /** Throws NOT_LEADER (with the leader's address) unless this master serves; returns its term. */
+  checkServing(): number;
+  /** Confirms with a quorum that this master still leads in `term` (ReadIndex). */
+  confirmLead(term: number): Promise<void>;
+  changeMembership(change: ConfChange): Promise<{ peers: Peer[]; leaderId: string }>;
+  transferLeadership(id: string): Promise<{ peers: Peer[]; leaderId: string }>;
+}
+
+type OpName = NonNullable<Call['op']>;
+
+/** Calls that only read: their answers are confirmed by a quorum before they leave (linearizable reads). */
+const READS: ReadonlySet<OpName> = new Set<OpName>(['getStatus', 'listStatus', 'getMountTable', 'getXattr', 'listXattr', 'syncProgress']);
+/** Calls any master answers, leader or not. */
+const UNGATED: ReadonlySet<OpName> = new Set<OpName>(['getMasterInfo', 'addMaster', 'removeMaster', 'transferLeader']);
+/** Errors that say nothing about the namespace: no confirmation needed (or possible). */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.NOT_LEADER, ErrorCode.CLOSED, ErrorCode.UNAVAILABLE, ErrorCode.IO, ErrorCode.INTERNAL]);
+
+/**
+ * Runs a call on the leader only, and makes what it answers linearizable: a
+ * read, or a change refused because of what the namespace holds, was decided
+ * on this master's applied state, which is current only if this master still
+ * led when it decided; a ReadIndex round after the decision confirms it (a
+ * deposed leader that did not yet know gets NOT_LEADER, and the client asks
+ * the new one). A change that took effect needs no round: its commit proves it.
+ */
+function gated(op: OpName, handler: Handler, control: MasterControl): Handler {
+  if (UNGATED.has(op)) return handler;
+  const read = READS.has(op);
+  return async (request: never) => {
+    const term = control.checkServing();
+    let result: unknown;
+    try {
+      result = await handler(request);
+    } catch (err) {
+      const e = toStrataError(err);
+      if (!TRANSIENT.has(e.code)) await control.confirmLead(term);
+      throw err;
+    }
+    if (read) await control.confirmLead(term);
+    return result;
+  };
 }
 
 /** The handler of each call, by the name of its oneof field in Call. */
-function handlersOf(fs: FileSystemMaster, info: MasterInfoSource): Record<NonNullable<Call['op']>, Handler> {
-  return {
+function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName, Handler> {
+  const raw: Record<OpName, Handler> = {
     getStatus: async (req: { path: string }) => ({ info: await fs.getStatus(req.path) }),
     listStatus: (req: { path: string; startAfter: string; limit: number }) => fs.listStatus(req.path, req.startAfter, req.limit),
     createFile: (req: Parameters<FileSystemMaster['createFile']>[0]) => fs.createFile(req),
@@ -62,7 +105,7 @@ function handlersOf(fs: FileSystemMaster, info: MasterInfoSource): Record<NonNul
     setAttribute: (req: Parameters<FileSystemMaster['setAttribute']>[0]) => fs.setAttribute(req),
     createSymlink: (req: Parameters<FileSystemMaster['createSymlink']>[0]) => fs.createSymlink(req),
     getMountTable: () => fs.getMountTable(),
-    getMasterInfo: () => info.info(),
+    getMasterInfo: () => control.info(),
     mount: (req: Parameters<FileSystemMaster['mount']>[0]) => fs.mount(req),
     unmount: (req: Parameters<FileSystemMaster['unmount']>[0]) => fs.unmount(req),
     sync: (req: { path: string; recursive: boolean; progressId: string }) => fs.syncMetadata(req.path, req.recursive, req.progressId),
@@ -71,7 +114,13 @@ function handlersOf(fs: FileSystemMaster, info: MasterInfoSource): Record<NonNul
     getXattr: async (req: { path: string; name: string }) => ({ value: await fs.getXattr(req.path, req.name) }),
     listXattr: async (req: { path: string }) => ({ names: await fs.listXattr(req.path) }),
     removeXattr: (req: Parameters<FileSystemMaster['removeXattr']>[0]) => fs.removeXattr(req),
+    addMaster: (req: { id: string; address: string }) => control.changeMembership({ type: 'add', id: req.id, address: req.address }),
+    removeMaster: (req: { id: string }) => control.changeMembership({ type: 'remove', id: req.id }),
+    transferLeader: (req: { id: string }) => control.transferLeadership(req.id),
   };
+  const handlers = {} as Record<OpName, Handler>;
+  for (const op of Object.keys(raw) as OpName[]) handlers[op] = gated(op, raw[op], control);
+  return handlers;
 }
 
 function toServiceError(err: unknown): Partial<grpc.StatusObject> {
@@ -183,10 +232,16 @@ export class SessionStreams {
     this.draining = true;
     for (const endIfIdle of [...this.open]) endIfIdle();
   }
+
+  /** Resolves once every stream has ended after drain(), or after timeoutMs. */
+  async drained(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
-export function masterServiceImplementation(fs: FileSystemMaster, info: MasterInfoSource, sessions: SessionStreams): grpc.UntypedServiceImplementation {
-  const handlers = handlersOf(fs, info);
+export function masterServiceImplementation(fs: FileSystemMaster, control: MasterControl, sessions: SessionStreams): grpc.UntypedServiceImplementation {
+  const handlers = handlersOf(fs, control);
   return {
     GetStatus: unary(handlers.getStatus),
     ListStatus: ((call: grpc.ServerWritableStream<{ path: string; startAfter: string; limit: number }, unknown>) => {
@@ -194,7 +249,7 @@ export function masterServiceImplementation(fs: FileSystemMaster, info: MasterIn
       void (async () => {
         let startAfter = call.request.startAfter;
         for (;;) {
-          const page = await fs.listStatus(call.request.path, startAfter, call.request.limit);
+          const page = (await handlers.listStatus({ ...call.request, startAfter } as never)) as Awaited<ReturnType<FileSystemMaster['listStatus']>>;
           const writable = call.write(page);
           if (!page.hasMore || page.entries.length === 0 || call.cancelled) break;
           startAfter = page.entries[page.entries.length - 1].name;
@@ -225,6 +280,9 @@ export function masterServiceImplementation(fs: FileSystemMaster, info: MasterIn
     GetXattr: unary(handlers.getXattr),
     ListXattr: unary(handlers.listXattr),
     RemoveXattr: unary(handlers.removeXattr),
+    AddMaster: unary(handlers.addMaster),
+    RemoveMaster: unary(handlers.removeMaster),
+    TransferLeader: unary(handlers.transferLeader),
     Session: sessions.handler(handlers) as grpc.handleBidiStreamingCall<unknown, unknown>,
   };
 }

@@ -1,42 +1,49 @@
-// The state machine: applies journal entries to the inode store, in log
-// order, deterministically, and never fails on a valid entry. It also owns
-// the commit pipeline of the local journal: propose() appends an entry,
-// waits until it is durable, applies it together with whatever else became
-// durable meanwhile as one RocksDB batch (which also records the applied
-// index), and only then resolves. So many concurrent mutations share one
-// fdatasync (the journal's group commit) and one RocksDB write.
+// The state machine: applies committed Raft entries to the inode store, in
+// log order, deterministically, and never fails on a valid entry. propose()
+// hands an entry to the Raft node (the leader's) and resolves once that very
+// entry (same index, same term) is applied here; an entry lost to a change of
+// leader rejects with NOT_LEADER, and the client retries elsewhere. Every
+// group of committed entries is applied as one RocksDB batch that also
+// records the applied index and its term, so a restart resumes exactly.
 //
 // Retries: an entry made by a client's call stores the call's reply under
 // (client id, seq). callerReply() answers a retried call from there, and an
 // entry's firstIncomplete lets the replies the client has seen be dropped.
 
 import { ErrorCode, StrataError } from '../common/errors';
+import type { RaftStateMachine } from '../raft/node';
+import { readSnapshotFile } from '../raft/snapshot';
+import { ConfState, Entry, EntryType, SnapshotMeta, applyConfChange, decodeConfChange } from '../raft/types';
 import { Inode } from './inode';
 import { InodeStore, LruCache, WriteSet } from './inode-store';
-import type { AppendHandle, Journal } from './journal/journal';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
 import { MountEntry, MountTable } from './mount-table';
-import { Prefix, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64, xattrKey, xattrRange } from './rocks-store';
+import { Prefix, WriteOp, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64, xattrKey, xattrRange } from './rocks-store';
 
 interface Pending {
-  index: number;
-  entry: JournalEntry;
+  term: number;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
-/** How many applied entries between journal compactions. */
-const COMPACT_EVERY = 200_000;
+/** Where proposals go: the Raft node (an interface, so the state machine does not own it). */
+export interface Proposer {
+  propose(data: Buffer): { index: number; term: number };
+}
 
-export class StateMachine {
+/** Rows per RocksDB batch when a snapshot is installed. */
+const INSTALL_BATCH_ROWS = 10_000;
+
+export class StateMachine implements RaftStateMachine {
   private appliedIndex = 0;
+  private appliedTermValue = 0;
   /** One past the highest inode id ever applied. */
   private nextFreeId = 2;
-  private readonly applyQueue: Pending[] = [];
-  private applying = false;
-  private failed: StrataError | null = null;
-  private lastCompactedAt = 0;
-  private compacting = false;
+  private membership: ConfState | null = null;
+  /** The membership before any change was applied: the command line's peers. */
+  private initialMembership: ConfState = { voters: [] };
+  private readonly pending = new Map<number, Pending>();
+  private proposer: Proposer | null = null;
   /**
    * Highest seq applied per client, for the most recent clients: filled from
    * the caller replies in RocksDB on a miss (highestSeq), raised by apply.
@@ -45,9 +52,14 @@ export class StateMachine {
 
   constructor(
     private readonly store: InodeStore,
-    private readonly journal: Journal,
     readonly mounts: MountTable,
   ) {}
+
+  /** proposer: where proposals go; initial: the command line's peers, which the first change starts from. */
+  attach(proposer: Proposer, initial: ConfState): void {
+    this.proposer = proposer;
+    this.initialMembership = initial;
+  }
 
   /** One past the highest inode id ever applied: where a leader's id allocator starts. */
   get firstFreeId(): number {
@@ -58,105 +70,125 @@ export class StateMachine {
     return this.appliedIndex;
   }
 
-  /** Loads the applied index and mount table, then replays the journal after it. */
+  /** The term of the entry at `applied`. */
+  get appliedTerm(): number {
+    return this.appliedTermValue;
+  }
+
+  /** The membership as of `applied`, or null while it is the command line's. */
+  get conf(): ConfState | null {
+    return this.membership;
+  }
+
+  /** Loads the applied index, mount table and membership from RocksDB. */
   async recover(): Promise<void> {
-    const applied = await this.store.rocks.get(metaKey('applied'));
+    const rocks = this.store.rocks;
+    const applied = await rocks.get(metaKey('applied'));
     this.appliedIndex = applied === null ? 0 : readU64(applied);
-    const nextId = await this.store.rocks.get(metaKey('nextId'));
-    if (nextId !== null) this.nextFreeId = readU64(nextId);
-    for (const row of await this.store.rocks.scan({ gte: Buffer.from([Prefix.MOUNT]), lt: Buffer.from([Prefix.MOUNT + 1]) }, 1_000_000)) {
+    const appliedTerm = await rocks.get(metaKey('appliedTerm'));
+    this.appliedTermValue = appliedTerm === null ? 0 : readU64(appliedTerm);
+    const nextId = await rocks.get(metaKey('nextId'));
+    this.nextFreeId = nextId === null ? 2 : readU64(nextId);
+    const conf = await rocks.get(metaKey('conf'));
+    this.membership = conf === null ? null : (JSON.parse(conf.toString('utf8')) as ConfState);
+    this.mounts.clear();
+    for (const row of await rocks.scan({ gte: Buffer.from([Prefix.MOUNT]), lt: Buffer.from([Prefix.MOUNT + 1]) }, 1_000_000)) {
       this.mounts.put(JSON.parse(row.value.toString('utf8')) as MountEntry);
     }
-    if (this.appliedIndex < this.journal.firstIndex - 1) {
-      throw new StrataError(ErrorCode.IO, `journal starts at ${this.journal.firstIndex} but the store has applied only ${this.appliedIndex}`);
-    }
-    let batch: Array<{ index: number; entry: JournalEntry }> = [];
-    for await (const record of this.journal.read(this.appliedIndex)) {
-      batch.push({ index: record.index, entry: decodeEntry(record.payload) });
-      if (batch.length >= 1000) {
-        await this.applyBatch(batch);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) await this.applyBatch(batch);
-    // The replay set latestSeq from the journal's tail only: a client's
-    // higher seq applied before the tail would look new. Start from RocksDB.
     this.latestSeq.clear();
-    this.lastCompactedAt = this.appliedIndex;
   }
 
-  /** Makes the entry durable and applies it; resolves once both are done. */
+  /** Proposes the entry; resolves once it is committed and applied here. */
   propose(entry: JournalEntry): Promise<void> {
-    if (this.failed) return Promise.reject(this.failed);
-    let handle: AppendHandle;
+    if (this.proposer === null) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the master is not started'));
+    let at: { index: number; term: number };
     try {
-      handle = this.journal.append(encodeEntry(entry));
+      at = this.proposer.propose(encodeEntry(entry));
     } catch (err) {
-      return Promise.reject(err); // CLOSED, or IO once the journal has failed
+      return Promise.reject(err); // NOT_LEADER, CLOSED, or IO once the node has failed
     }
-    return new Promise<void>((resolve, reject) => {
-      const pending: Pending = { index: handle.index, entry, resolve, reject };
-      handle.durable.then(
-        () => {
-          this.applyQueue.push(pending);
-          // Entries of one group commit become durable together and their
-          // callbacks run back to back: drain once they are all queued, so
-          // the group is applied as one RocksDB batch.
-          queueMicrotask(() => this.drain());
-        },
-        (err: unknown) => reject(err),
-      );
-    });
+    return new Promise<void>((resolve, reject) => this.pending.set(at.index, { term: at.term, resolve, reject }));
   }
 
-  private drain(): void {
-    if (this.failed) {
-      // Entries that became durable after a batch failed must not be applied
-      // on top of it: they would be committed with an applied index that
-      // covers the failed batch, whose changes never reached RocksDB.
-      for (const p of this.applyQueue.splice(0)) p.reject(this.failed);
-      return;
-    }
-    if (this.applying || this.applyQueue.length === 0) return;
-    this.applying = true;
-    const group = this.applyQueue.splice(0, this.applyQueue.length);
-    group.sort((a, b) => a.index - b.index);
-    this.applyBatch(group).then(
-      () => {
-        this.applying = false;
-        for (const p of group) p.resolve();
-        this.maybeCompact();
-        this.drain();
-      },
-      (err: unknown) => {
-        // A durable entry that cannot be applied leaves memory and disk apart:
-        // stop taking writes rather than serve a state that may be wrong.
-        this.failed = new StrataError(ErrorCode.IO, `applying the journal failed: ${String(err)}`);
-        this.applying = false;
-        for (const p of group) p.reject(this.failed);
-        for (const p of this.applyQueue.splice(0)) p.reject(this.failed);
-      },
-    );
+  /** Waits for the apply of an entry proposed elsewhere (membership changes). */
+  waitApplied(at: { index: number; term: number }): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.pending.set(at.index, { term: at.term, resolve, reject }));
   }
 
-  /** Applies entries (in index order) as one RocksDB batch with the applied index. */
-  private async applyBatch(group: ReadonlyArray<{ index: number; entry: JournalEntry }>): Promise<void> {
+  /** This master stopped leading: its proposals may never commit; clients retry on the new leader. */
+  rejectPending(err: StrataError): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(err);
+  }
+
+  /** Applies committed entries (in index order) as one RocksDB batch with the applied index. */
+  async apply(entries: Entry[]): Promise<void> {
     const set = this.store.newWriteSet();
     // The applied index moves only once the batch is in RocksDB: a batch that
     // fails leaves it where the store has it.
     let applied = this.appliedIndex;
-    for (const { index, entry } of group) {
-      if (index !== applied + 1) {
-        throw new Error(`journal gap: applying ${index} after ${applied}`);
+    let conf = this.membership;
+    for (const e of entries) {
+      if (e.index <= applied) continue; // re-handed after a restart: already in RocksDB
+      if (e.index !== applied + 1) throw new Error(`log gap: applying ${e.index} after ${applied}`);
+      if (e.type === EntryType.CONF_CHANGE) {
+        conf = applyConfChange(conf ?? this.initialMembership, decodeConfChange(e.data));
+        set.put(metaKey('conf'), Buffer.from(JSON.stringify(conf)));
+      } else if (e.data.length > 0) {
+        await this.applyEntry(set, decodeEntry(e.data));
       }
-      await this.applyEntry(set, entry);
-      applied = index;
+      applied = e.index;
     }
+    if (applied === this.appliedIndex) return;
+    const last = entries[entries.length - 1];
     set.put(metaKey('applied'), u64(applied));
+    set.put(metaKey('appliedTerm'), u64(last.term));
     // Ids are never reused, even when the newest inodes were deleted before a restart.
     set.put(metaKey('nextId'), u64(this.nextFreeId));
     await this.store.commit(set);
     this.appliedIndex = applied;
+    this.appliedTermValue = last.term;
+    this.membership = conf;
+    for (const e of entries) {
+      const p = this.pending.get(e.index);
+      if (p === undefined) continue;
+      this.pending.delete(e.index);
+      if (p.term === e.term) p.resolve();
+      else p.reject(new StrataError(ErrorCode.NOT_LEADER, 'the entry was replaced by a newer leader'));
+    }
+  }
+
+  /** The state as of now (between applies), for a follower that needs a snapshot. */
+  openSnapshot(): { index: number; conf: ConfState | null; rows: AsyncIterable<{ key: Buffer; value: Buffer }>; release: () => Promise<void> } {
+    const snap = this.store.rocks.openSnapshot();
+    return { index: this.appliedIndex, conf: this.membership, ...snap };
+  }
+
+  /** Replaces everything in RocksDB with the snapshot's rows, then reloads what is kept in memory. */
+  async installSnapshot(meta: SnapshotMeta, file: string): Promise<void> {
+    const rocks = this.store.rocks;
+    await rocks.write([{ kind: 'deleteRange', gte: Buffer.alloc(0), lt: Buffer.from([0xff]) }]);
+    let batch: WriteOp[] = [];
+    for await (const { key, value } of readSnapshotFile(file)) {
+      batch.push({ kind: 'put', key, value });
+      if (batch.length >= INSTALL_BATCH_ROWS) {
+        await rocks.write(batch);
+        batch = [];
+      }
+    }
+    // The rows are the leader's, membership included (none stored while the
+    // group still runs on its command-line peers); the applied index is meta's.
+    batch.push({ kind: 'put', key: metaKey('applied'), value: u64(meta.index) });
+    batch.push({ kind: 'put', key: metaKey('appliedTerm'), value: u64(meta.term) });
+    await rocks.write(batch);
+    this.store.invalidateCaches();
+    await this.recover();
+  }
+
+  /** Makes what is applied durable without the log (memtables to SST files). */
+  async flush(): Promise<void> {
+    await this.store.rocks.flushMemtables();
   }
 
   private async applyEntry(set: WriteSet, entry: JournalEntry): Promise<void> {
@@ -258,35 +290,5 @@ export class StateMachine {
   async callerReply(clientId: string, seq: number): Promise<unknown> {
     const value = await this.store.rocks.get(callerKey(clientId, seq));
     return value === null ? undefined : (JSON.parse(value.toString('utf8')) as unknown);
-  }
-
-  /**
-   * Lets the journal go up to what RocksDB holds on disk: flush the memtables
-   * first, then drop the segments the flush covered.
-   */
-  private maybeCompact(): void {
-    if (this.compacting || this.appliedIndex - this.lastCompactedAt < COMPACT_EVERY) return;
-    this.compacting = true;
-    const upTo = this.appliedIndex;
-    this.store.rocks
-      .flushMemtables()
-      .then(() => this.journal.compact(upTo))
-      .then(
-        () => {
-          this.lastCompactedAt = upTo;
-          this.compacting = false;
-        },
-        () => {
-          this.compacting = false; // tried again after the next COMPACT_EVERY entries
-          this.lastCompactedAt = upTo;
-        },
-      );
-  }
-
-  /** Flushes RocksDB and compacts the journal fully (clean shutdown). */
-  async checkpoint(): Promise<void> {
-    while (this.applying || this.compacting || this.applyQueue.length > 0) await new Promise((r) => setTimeout(r, 5));
-    await this.store.rocks.flushMemtables();
-    await this.journal.compact(this.appliedIndex);
   }
 }

@@ -24,8 +24,9 @@ export class TrashSweeper {
     private readonly sm: StateMachine,
   ) {}
 
-  /** Starts sweeping the subtrees recursive deletes left behind (also after a restart). */
+  /** Starts sweeping the subtrees recursive deletes left behind (after a restart, or on becoming leader). */
   start(): void {
+    this.closed = false;
     this.kick();
   }
 
@@ -91,7 +92,7 @@ export class TrashSweeper {
     while (this.sweeping !== null) await this.sweeping;
   }
 
-  /** Stops at the next entry; what is left is swept after the next start. */
+  /** Stops at the next entry (shutdown, or no longer leader); what is left is swept after the next start. */
   async stop(): Promise<void> {
     this.closed = true;
     await this.idle();

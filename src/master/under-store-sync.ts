@@ -10,7 +10,7 @@ import { openUnderStore } from '../ufs/registry';
 import type { UfsStatus, UnderStore } from '../ufs/under-store';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
 import { InodeTree, LockPattern, NeedsLoad, parentOf, target } from './inode-tree';
-import type { EntryOp, UfsIntent } from './journal/entry';
+import type { EntryOp, JournalEntry, UfsIntent } from './journal/entry';
 import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import { LockMode, LockSet, edgeLockKey } from './lock-manager';
 import type { MountEntry, MountTable } from './mount-table';
@@ -38,9 +38,11 @@ export class UnderStoreSync {
    * holds: it is the truth for what lives in it. A rename found done in the
    * store is redone in the namespace (the subtree keeps its inodes); any
    * other path is made to agree with the store. Runs at start, before the
-   * master serves. Returns the number of intents closed.
+   * master serves. An intent made by a client call gets that call's reply
+   * stored with its closing entry when replyOf finds the change done, so the
+   * client's retry is answered, not run again. Returns the number closed.
    */
-  async reconcileIntents(): Promise<number> {
+  async reconcileIntents(replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<number> {
     const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
     for (const row of rows) {
       const intent = JSON.parse(row.value.toString('utf8')) as UfsIntent;
@@ -50,7 +52,12 @@ export class UnderStoreSync {
         const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
         for (const names of paths) await this.reconcilePath(names);
       }
-      await this.sm.propose({ ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] });
+      const close: JournalEntry = { ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] };
+      if (intent.call !== undefined) {
+        const reply = await replyOf(intent);
+        if (reply !== undefined) Object.assign(close, { caller: intent.call.caller, reply });
+      }
+      await this.sm.propose(close);
     }
     return rows.length;
   }
@@ -115,8 +122,8 @@ export class UnderStoreSync {
       if (node !== null) {
         if (node.kind === InodeKind.FILE && !node.complete) return; // no data in the store yet: nothing to compare
         if (status !== null && kindOfUfs(status) === node.kind) {
-          if (node.kind === InodeKind.SYMLINK || (status.fingerprint === node.fingerprint && status.mode === node.mode)) return;
-          const refreshed: Inode = { ...node, mode: status.mode, ctimeMs: now };
+          if (node.kind === InodeKind.SYMLINK || (status.fingerprint === node.fingerprint && sameAttributes(node, status))) return;
+          const refreshed: Inode = { ...node, mode: status.mode, uid: status.uid ?? node.uid, gid: status.gid ?? node.gid, ctimeMs: now };
           if (node.kind === InodeKind.FILE) Object.assign(refreshed, { size: status.size, mtimeMs: status.mtimeMs, fingerprint: status.fingerprint });
           await this.sm.propose({ ops: [{ op: 'putInode', inode: refreshed }] });
           return;
@@ -262,10 +269,10 @@ export class UnderStoreSync {
     }
   }
 
-  /** A new inode for an entry found in an under store (a directory still to be loaded). */
+  /** A new inode for an entry found in an under store (a directory still to be loaded); owned by root where the store keeps no owner. */
   inodeFromUfs(status: UfsStatus): Inode {
     const kind = kindOfUfs(status);
-    const inode = newInode(this.ids.take(), kind, status.mode, 0, 0, status.mtimeMs);
+    const inode = newInode(this.ids.take(), kind, status.mode, status.uid ?? 0, status.gid ?? 0, status.mtimeMs);
     inode.size = status.size;
     inode.fingerprint = status.fingerprint;
     inode.symlinkTarget = status.symlinkTarget ?? '';
@@ -301,6 +308,11 @@ export class UnderStoreSync {
       }
     }
   }
+}
+
+/** Whether mode, and owner and group where the store keeps them, agree. */
+function sameAttributes(node: Inode, status: UfsStatus): boolean {
+  return status.mode === node.mode && (status.uid === undefined || status.uid === node.uid) && (status.gid === undefined || status.gid === node.gid);
 }
 
 export function kindOfUfs(status: UfsStatus): InodeKind {

@@ -29,7 +29,7 @@ import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import { describeCode, ErrorCode, StrataError } from '../common/errors';
 import { checkName, MAX_PATH_BYTES } from '../common/paths';
-import type { UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
+import type { UfsAttributeChange, UfsAttributes, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
 
 /** Names of in-flight (or crashed) atomic writes; hidden from list, refused as paths. */
 export const TEMP_PREFIX = '.strata-tmp-';
@@ -168,8 +168,8 @@ async function writeAll(handle: FileHandle, data: Uint8Array): Promise<void> {
   }
 }
 
-function commonStatus(name: string, st: BigIntStats): Pick<UfsStatus, 'name' | 'size' | 'mtimeMs' | 'mode'> {
-  return { name, size: Number(st.size), mtimeMs: Number(st.mtimeMs), mode: Number(st.mode & 0o7777n) };
+function commonStatus(name: string, st: BigIntStats): Pick<UfsStatus, 'name' | 'size' | 'mtimeMs' | 'mode' | 'uid' | 'gid'> {
+  return { name, size: Number(st.size), mtimeMs: Number(st.mtimeMs), mode: Number(st.mode & 0o7777n), uid: Number(st.uid), gid: Number(st.gid) };
 }
 
 /** A regular file's status; the fingerprint is size and mtime in nanoseconds. */
@@ -458,6 +458,34 @@ export class LocalUnderStore implements UnderStore {
       if (st === null) throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: chmod ${path}: no such entry`);
       if (st.isSymbolicLink()) return; // Linux has no lchmod; chmod would follow the link
       await fsp.chmod(host, mode);
+    });
+  }
+
+  /**
+   * chmod (not of a symlink: Linux has no lchmod) and lchown. An owner the
+   * process may not give (EPERM: not root) is left as it is; the namespace
+   * keeps the one asked for. Neither changes size or mtime, so the
+   * fingerprint stays.
+   */
+  async setAttributes(path: string, attrs: UfsAttributes): Promise<UfsAttributeChange> {
+    const names = this.begin(path, true);
+    if (attrs.mode !== undefined) checkMode(attrs.mode);
+    const uid = attrs.uid === undefined ? -1 : checkCount(attrs.uid, 'uid');
+    const gid = attrs.gid === undefined ? -1 : checkCount(attrs.gid, 'gid');
+    return this.run('set attributes of', path, async () => {
+      const host = names.length === 0 ? await this.root() : nodePath.join(await this.dir(names.slice(0, -1)), names[names.length - 1]);
+      const name = names.length === 0 ? '' : names[names.length - 1];
+      const before = await lstatOrNull(host);
+      if (before === null) throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: ${path}: no such entry`);
+      if (attrs.mode !== undefined && !before.isSymbolicLink()) await fsp.chmod(host, attrs.mode);
+      if (uid !== -1 || gid !== -1) {
+        await fsp.lchown(host, uid, gid).catch((err: unknown) => {
+          if (errnoOf(err) !== 'EPERM') throw err;
+        });
+      }
+      const after = await lstatOrNull(host);
+      const fingerprintBefore = (await statusOf(name, host, before))?.fingerprint ?? '';
+      return { fingerprintBefore, fingerprintAfter: after === null ? '' : ((await statusOf(name, host, after))?.fingerprint ?? '') };
     });
   }
 

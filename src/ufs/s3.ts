@@ -8,8 +8,16 @@
 // writes an empty marker object 'a/' so that an empty directory exists too,
 // and a delete or rename that empties a directory leaves its parent's marker.
 // Where an object 'a' and keys 'a/…' both exist (other tools allow it), 'a'
-// is the file, in stat and in list alike. S3 has no modes: files report
-// 0o644, directories 0o755, and chmod does nothing. No symlinks either.
+// is the file, in stat and in list alike. No symlinks.
+//
+// Attributes. S3 has no modes or owners: strata keeps them as object
+// metadata (s3-attributes.ts), a file's on its object, written with it, a
+// directory's on its marker. setAttributes rewrites them with a copy of the
+// object onto itself (s3-copy.ts); writes, renames and truncates keep them.
+// Without metadata a file is 0o644 and a directory 0o755, owned by nobody in
+// particular (no uid/gid). A listing carries no metadata: its entries say
+// attributesUnread, unless the store was opened with list_attributes=true,
+// which reads them (a HEAD per entry, so off by default).
 //
 // Renames are not atomic. A file is CopyObject then DeleteObject; a directory
 // is every object copied, then every source object deleted. A crash in
@@ -29,7 +37,6 @@ import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -41,13 +48,15 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { CompletedPart, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
+import type { CompletedPart, HeadObjectCommandOutput, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { ErrorCode, StrataError } from '../common/errors';
 import { MAX_PATH_BYTES } from '../common/paths';
 import { fsErrorToStrata, splitStorePath } from './local';
 import { isS3NotFound, s3ErrorToStrata, s3HttpStatus } from './s3-errors';
 import { NameOrder } from './s3-listing';
-import type { UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
+import { attributesOf, S_IFDIR, S_IFREG, withAttributes } from './s3-attributes';
+import { copyObject, MAX_SINGLE_COPY } from './s3-copy';
+import type { UfsAttributeChange, UfsAttributes, UfsOwner, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
 
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
@@ -60,6 +69,8 @@ const DEFAULT_PART_SIZE = 8 * MIB;
 const DELETE_BATCH = 1000;
 /** Copies in flight during a directory rename. */
 const COPY_CONCURRENCY = 8;
+/** HEADs in flight per listing page with list_attributes. */
+const HEAD_CONCURRENCY = 16;
 
 /** Everything an S3 store is opened with; parsed from the URI and mount options by s3ConfigFrom. */
 export interface S3StoreConfig {
@@ -80,6 +91,10 @@ export interface S3StoreConfig {
   checksums: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
   /** Uploads larger than this go in parts of this size. */
   partSize: number;
+  /** Copies (renames, attribute updates) of objects larger than this go in parts (UploadPartCopy). */
+  copyThreshold: number;
+  /** Whether list() reads each entry's attributes (a HEAD per entry) instead of reporting defaults. */
+  listAttributes: boolean;
   readOnly: boolean;
 }
 
@@ -118,6 +133,10 @@ export function s3ConfigFrom(bucket: string, path: string, opts: UnderStoreOptio
   if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE) {
     throw new StrataError(ErrorCode.INVALID_ARGUMENT, `option part_size must be a number of bytes, at least ${MIN_PART_SIZE}`);
   }
+  const copyThreshold = o.multipart_copy_threshold === undefined ? MAX_SINGLE_COPY : Number(o.multipart_copy_threshold);
+  if (!Number.isSafeInteger(copyThreshold) || copyThreshold < MIN_PART_SIZE || copyThreshold > MAX_SINGLE_COPY) {
+    throw new StrataError(ErrorCode.INVALID_ARGUMENT, `option multipart_copy_threshold must be a number of bytes, ${MIN_PART_SIZE}..${MAX_SINGLE_COPY}`);
+  }
   if (o.endpoint !== undefined && o.endpoint !== '' && !/^https?:\/\/[^/]+\/?$/.test(o.endpoint)) {
     throw new StrataError(ErrorCode.INVALID_ARGUMENT, `option endpoint must be http(s)://host[:port], not '${o.endpoint}'`);
   }
@@ -131,6 +150,8 @@ export function s3ConfigFrom(bucket: string, path: string, opts: UnderStoreOptio
     pathStyle: flag(o.path_style, 'path_style', false),
     checksums,
     partSize,
+    copyThreshold,
+    listAttributes: flag(o.list_attributes, 'list_attributes', false),
     readOnly: opts.readOnly === true,
   };
 }
@@ -153,12 +174,38 @@ function etagOf(etag: string | undefined): string {
   return (etag ?? '').replace(/^"|"$/g, '');
 }
 
-function dirStatus(name: string): UfsStatus {
-  return { name, type: 'dir', size: 0, mtimeMs: 0, mode: DIR_MODE, fingerprint: 'dir' };
+/** Owner and group where the metadata has them (left out, not undefined, where not: statuses are compared whole). */
+function ownerOf(attrs: UfsAttributes): Pick<UfsStatus, 'uid' | 'gid'> {
+  return { ...(attrs.uid === undefined ? {} : { uid: attrs.uid }), ...(attrs.gid === undefined ? {} : { gid: attrs.gid }) };
 }
 
-function fileStatus(name: string, size: number | undefined, modified: Date | undefined, etag: string | undefined): UfsStatus {
-  return { name, type: 'file', size: size ?? 0, mtimeMs: modified?.getTime() ?? 0, mode: FILE_MODE, fingerprint: etagOf(etag) };
+/** A directory's status; metadata is its marker's, if it has one. */
+function dirStatus(name: string, metadata?: Record<string, string>): UfsStatus {
+  const attrs = attributesOf(metadata);
+  return { name, type: 'dir', size: 0, mtimeMs: 0, mode: attrs.mode ?? DIR_MODE, fingerprint: 'dir', ...ownerOf(attrs) };
+}
+
+function fileStatus(name: string, size: number | undefined, modified: Date | undefined, etag: string | undefined, metadata?: Record<string, string>): UfsStatus {
+  const attrs = attributesOf(metadata);
+  return {
+    name,
+    type: 'file',
+    size: size ?? 0,
+    mtimeMs: attrs.mtimeMs ?? modified?.getTime() ?? 0,
+    mode: attrs.mode ?? FILE_MODE,
+    fingerprint: etagOf(etag),
+    ...ownerOf(attrs),
+  };
+}
+
+/** The status a HEAD of a file's object reports. */
+function headStatus(name: string, head: HeadObjectCommandOutput): UfsStatus {
+  return fileStatus(name, head.ContentLength, head.LastModified, head.ETag, head.Metadata);
+}
+
+/** The metadata a file is written with. */
+function fileMetadata(mode: number, owner: UfsOwner | undefined): Record<string, string> {
+  return withAttributes(undefined, S_IFREG, { mode, ...(owner === undefined ? {} : { uid: owner.uid, gid: owner.gid }) });
 }
 
 /** Chunks of a byte stream as Buffers, refusing anything else. */
@@ -292,15 +339,16 @@ export class S3UnderStore implements UnderStore {
         if (takeObject && objKey !== null) {
           const o = objects[i++];
           if (objKey === '' || objKey.includes('/')) continue; // the directory's own marker
-          out.push(...order.push({ key: objKey, name: objKey, isDir: false, value: fileStatus(objKey, o.Size, o.LastModified, o.ETag) }));
+          const value: UfsStatus = { ...fileStatus(objKey, o.Size, o.LastModified, o.ETag), attributesUnread: true };
+          out.push(...order.push({ key: objKey, name: objKey, isDir: false, value }));
         } else if (preKey !== null) {
           j++;
           const name = preKey.slice(0, -1);
           if (name === '' || name.includes('/')) continue; // 'dir//…': no name strata could hold
-          out.push(...order.push({ key: preKey, name, isDir: true, value: dirStatus(name) }));
+          out.push(...order.push({ key: preKey, name, isDir: true, value: { ...dirStatus(name), attributesUnread: true } }));
         }
       }
-      while (out.length >= pageSize) yield out.splice(0, pageSize);
+      while (out.length >= pageSize) yield await this.readAttributes(out.splice(0, pageSize), dirPrefix);
       if (page.IsTruncated === true && (page.NextContinuationToken ?? '') === '') {
         throw new StrataError(ErrorCode.IO, `${this.uri}: list ${path}: truncated listing without a continuation token`);
       }
@@ -313,7 +361,28 @@ export class S3UnderStore implements UnderStore {
       if (st === null) throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: list ${path}: no such directory`);
       if (st.type !== 'dir') throw new StrataError(ErrorCode.NOT_DIRECTORY, `${this.uri}: list ${path}: not a directory`);
     }
-    while (out.length > 0) yield out.splice(0, pageSize);
+    while (out.length > 0) yield await this.readAttributes(out.splice(0, pageSize), dirPrefix);
+  }
+
+  /** With list_attributes, each entry's status as stat reports it (its object's or marker's HEAD); else the page as it is. */
+  private async readAttributes(page: UfsStatus[], dirPrefix: string): Promise<UfsStatus[]> {
+    if (!this.config.listAttributes) return page;
+    await mapLimit(
+      page.map((_, i) => i),
+      HEAD_CONCURRENCY,
+      async (i) => {
+        const entry = page[i];
+        const key = dirPrefix + entry.name + (entry.type === 'dir' ? '/' : '');
+        const head = await this.run('list', dirPrefix + entry.name, () => this.headOrNull(key));
+        if (head === null) {
+          const { attributesUnread: _, ...rest } = entry; // a directory without a marker (or an object gone meanwhile)
+          page[i] = rest;
+        } else {
+          page[i] = entry.type === 'dir' ? dirStatus(entry.name, head.Metadata) : headStatus(entry.name, head);
+        }
+      },
+    );
+    return page;
   }
 
   async mkdir(path: string, mode: number, recursive: boolean): Promise<void> {
@@ -327,12 +396,12 @@ export class S3UnderStore implements UnderStore {
       if (!recursive) {
         await this.requireParentDir(names, path);
         if ((await this.statKey(names)) !== null) throw new StrataError(ErrorCode.EXISTS, `${this.uri}: mkdir ${path}: File exists`);
-        await this.putMarker(names);
+        await this.putMarker(names, withAttributes(undefined, S_IFDIR, { mode }));
         return;
       }
       for (let i = 1; i <= names.length; i++) {
         const st = await this.statKey(names.slice(0, i));
-        if (st === null) await this.putMarker(names.slice(0, i));
+        if (st === null) await this.putMarker(names.slice(0, i), i === names.length ? withAttributes(undefined, S_IFDIR, { mode }) : undefined);
         else if (st.type !== 'dir') {
           const code = i === names.length ? ErrorCode.EXISTS : ErrorCode.NOT_DIRECTORY;
           throw new StrataError(code, `${this.uri}: mkdir ${path}: ${names.slice(0, i).join('/')} is a file`);
@@ -382,17 +451,17 @@ export class S3UnderStore implements UnderStore {
     });
   }
 
-  async writeFile(path: string, data: Buffer | Readable, mode: number): Promise<UfsStatus> {
+  async writeFile(path: string, data: Buffer | Readable, mode: number, owner?: UfsOwner): Promise<UfsStatus> {
     const names = this.begin(path, true);
     checkMode(mode);
     return this.run('write', path, async () => {
       await this.checkWritable(names, path);
       const chunks = Buffer.isBuffer(data) ? (async function* () { yield data; })() : bytesOf(data as AsyncIterable<unknown>);
-      return this.upload(names, chunks);
+      return this.upload(names, chunks, fileMetadata(mode, owner));
     });
   }
 
-  async putFile(path: string, localFile: string, mode: number): Promise<UfsStatus> {
+  async putFile(path: string, localFile: string, mode: number, owner?: UfsOwner): Promise<UfsStatus> {
     const names = this.begin(path, true);
     checkMode(mode);
     return this.run(`put ${localFile} to`, path, async () => {
@@ -405,7 +474,7 @@ export class S3UnderStore implements UnderStore {
       try {
         await this.checkWritable(names, path);
         const stream = createReadStream('', { fd: handle, autoClose: false, highWaterMark: MIB });
-        return await this.upload(names, bytesOf(stream));
+        return await this.upload(names, bytesOf(stream), fileMetadata(mode, owner));
       } finally {
         await handle.close();
       }
@@ -447,7 +516,7 @@ export class S3UnderStore implements UnderStore {
       const replaced = await this.statKey(to);
       if (moving.type === 'file') {
         if (replaced?.type === 'dir') throw new StrataError(ErrorCode.IS_DIRECTORY, `${this.uri}: rename ${src}: ${dst} is a directory`);
-        await this.copy(this.key(from), this.key(to));
+        await this.copy(this.key(from), this.key(to), moving.size);
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(from) }));
       } else {
         if (replaced?.type === 'file') throw new StrataError(ErrorCode.NOT_DIRECTORY, `${this.uri}: rename ${src}: ${dst} is not a directory`);
@@ -478,7 +547,7 @@ export class S3UnderStore implements UnderStore {
       const replaced = await this.statKey(to);
       if (moving.type === 'file') {
         if (replaced?.type === 'dir') throw new StrataError(ErrorCode.IS_DIRECTORY, `${this.uri}: rename ${src}: ${dst} is a directory`);
-        await this.copy(this.key(from), this.key(to));
+        await this.copy(this.key(from), this.key(to), moving.size);
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(from) }));
       } else {
         if (replaced?.type === 'file') throw new StrataError(ErrorCode.NOT_DIRECTORY, `${this.uri}: rename ${src}: ${dst} is not a directory`);
@@ -490,8 +559,44 @@ export class S3UnderStore implements UnderStore {
   }
 
   async chmod(path: string, mode: number): Promise<void> {
-    this.begin(path, true);
-    checkMode(mode); // S3 has no modes
+    await this.setAttributes(path, { mode });
+  }
+
+  /**
+   * A file's attributes are rewritten by a copy of its object onto itself
+   * (MetadataDirective REPLACE; in parts above the copy threshold), keeping
+   * its other metadata and, as mtime, the time of its content; a directory's
+   * are written on its marker (made if it had none). The store's root has no
+   * object to hold them: a no-op there.
+   */
+  async setAttributes(path: string, attrs: UfsAttributes): Promise<UfsAttributeChange> {
+    const names = this.begin(path, true);
+    if (attrs.mode !== undefined) checkMode(attrs.mode);
+    if (attrs.uid !== undefined) checkCount(attrs.uid, 'uid');
+    if (attrs.gid !== undefined) checkCount(attrs.gid, 'gid');
+    const change = (attrs.mode ?? attrs.uid ?? attrs.gid) !== undefined;
+    return this.run('set attributes of', path, async () => {
+      if (names.length === 0 || !change) {
+        const st = await this.stat(path);
+        if (st === null) throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: ${path}: no such file or directory`);
+        return { fingerprintBefore: st.fingerprint, fingerprintAfter: st.fingerprint };
+      }
+      const key = this.key(names);
+      const head = await this.headOrNull(key);
+      if (head !== null) {
+        const before = attributesOf(head.Metadata);
+        const mtimeMs = before.mtimeMs ?? head.LastModified?.getTime();
+        const metadata = withAttributes(head.Metadata, S_IFREG, { ...attrs, ...(mtimeMs === undefined ? {} : { mtimeMs }) });
+        const etag = await this.copy(key, key, head.ContentLength ?? 0, { metadata, head });
+        return { fingerprintBefore: etagOf(head.ETag), fingerprintAfter: etagOf(etag) };
+      }
+      const marker = await this.headOrNull(key + '/');
+      if (marker === null && !(await this.prefixExists(key + '/'))) {
+        throw new StrataError(ErrorCode.NOT_FOUND, `${this.uri}: ${path}: no such file or directory`);
+      }
+      await this.putMarker(names, withAttributes(marker?.Metadata, S_IFDIR, attrs));
+      return { fingerprintBefore: 'dir', fingerprintAfter: 'dir' };
+    });
   }
 
   /** Read and rewrite, streamed: the first size bytes, then zeros up to size. */
@@ -519,7 +624,7 @@ export class S3UnderStore implements UnderStore {
         }
         for (let left = size - sent; left > 0; left -= MIB) yield Buffer.alloc(Math.min(MIB, left));
       }
-      return this.upload(names, content());
+      return this.upload(names, content(), withAttributes(undefined, S_IFREG, { mode: current.mode, ...ownerOf(current) }));
     });
   }
 
@@ -577,15 +682,20 @@ export class S3UnderStore implements UnderStore {
   private async statKey(names: readonly string[]): Promise<UfsStatus | null> {
     const key = this.key(names);
     const name = names[names.length - 1];
-    const [head, isDir] = await Promise.all([
-      this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })).catch((err: unknown) => {
-        if (isS3NotFound(err)) return null;
-        throw err;
-      }),
-      this.prefixExists(key + '/'),
-    ]);
-    if (head !== null) return fileStatus(name, head.ContentLength, head.LastModified, head.ETag);
+    // The object, the directory's marker (its attributes) and any key below, at once.
+    const [head, marker, isDir] = await Promise.all([this.headOrNull(key), this.headOrNull(key + '/'), this.prefixExists(key + '/')]);
+    if (head !== null) return headStatus(name, head);
+    if (marker !== null) return dirStatus(name, marker.Metadata);
     return isDir ? dirStatus(name) : null;
+  }
+
+  private async headOrNull(key: string): Promise<HeadObjectCommandOutput | null> {
+    try {
+      return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      if (isS3NotFound(err)) return null;
+      throw err;
+    }
   }
 
   private async prefixExists(prefix: string): Promise<boolean> {
@@ -643,16 +753,16 @@ export class S3UnderStore implements UnderStore {
    * else a multipart upload (aborted if anything fails, so no parts linger).
    * Holds one part in memory at a time. Returns the status a HEAD reports.
    */
-  private async upload(names: readonly string[], chunks: AsyncIterable<Buffer>): Promise<UfsStatus> {
+  private async upload(names: readonly string[], chunks: AsyncIterable<Buffer>, metadata: Record<string, string>): Promise<UfsStatus> {
     const key = this.key(names);
     const parts = partsOf(chunks, this.config.partSize)[Symbol.asyncIterator]();
     const first = await parts.next();
     const second = first.done === true ? first : await parts.next();
     if (second.done === true) {
       const body = first.done === true ? Buffer.alloc(0) : first.value;
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, Metadata: metadata }));
     } else {
-      const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }));
+      const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, Metadata: metadata }));
       const uploadId = created.UploadId;
       if (uploadId === undefined) throw new StrataError(ErrorCode.IO, `${this.uri}: no upload id for ${key}`);
       try {
@@ -677,22 +787,28 @@ export class S3UnderStore implements UnderStore {
       }
     }
     const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-    return fileStatus(names[names.length - 1], head.ContentLength, head.LastModified, head.ETag);
+    return headStatus(names[names.length - 1], head);
   }
 
-  private async putMarker(names: readonly string[]): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(names) + '/', Body: Buffer.alloc(0), ContentLength: 0 }));
+  private async putMarker(names: readonly string[], metadata?: Record<string, string>): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.key(names) + '/', Body: Buffer.alloc(0), ContentLength: 0, Metadata: metadata }),
+    );
   }
 
-  /** A directory that just lost an entry keeps existing: its marker is written (an idempotent empty PUT). */
+  /**
+   * A directory that just lost an entry keeps existing: its marker is written
+   * if it has none (one that exists holds the directory's attributes).
+   */
   private async keepParent(names: readonly string[]): Promise<void> {
-    if (names.length > 1) await this.putMarker(names.slice(0, -1));
+    if (names.length <= 1) return;
+    const parent = names.slice(0, -1);
+    if ((await this.headOrNull(this.key(parent) + '/')) === null) await this.putMarker(parent);
   }
 
-  private async copy(fromKey: string, toKey: string): Promise<void> {
-    // CopySource is bucket/key, URL-encoded (S3 decodes it); single copies go up to 5 GiB.
-    const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}`;
-    await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }));
+  /** A server-side copy of size bytes (s3-copy.ts: in parts above the copy threshold); returns the copy's ETag. */
+  private copy(fromKey: string, toKey: string, size: number, replace?: { metadata: Record<string, string>; head: HeadObjectCommandOutput }): Promise<string> {
+    return copyObject(this.client, { bucket: this.bucket, fromKey, toKey, size, metadata: replace?.metadata, head: replace?.head }, this.config.copyThreshold);
   }
 
   /** Every key under a prefix, page by page (no delimiter). */
@@ -752,21 +868,21 @@ export class S3UnderStore implements UnderStore {
     const have = flatten(this.objectsUnder(toPrefix));
     let next = await have.next();
     for await (const page of this.objectsUnder(fromPrefix)) {
-      const missing: string[] = [];
+      const missing: Array<{ key: string; size: number }> = [];
       for (const o of page) {
         const rest = o.key.slice(fromPrefix.length);
         while (next.done !== true && next.value.key.slice(toPrefix.length) < rest) next = await have.next();
         const copied = next.done !== true && next.value.key.slice(toPrefix.length) === rest && next.value.size === o.size;
-        if (!copied) missing.push(o.key);
+        if (!copied) missing.push(o);
       }
-      await mapLimit(missing, COPY_CONCURRENCY, (k) => this.copy(k, toPrefix + k.slice(fromPrefix.length)));
+      await mapLimit(missing, COPY_CONCURRENCY, async (o) => void (await this.copy(o.key, toPrefix + o.key.slice(fromPrefix.length), o.size)));
     }
     await have.return(undefined);
   }
 
   private async moveTree(fromPrefix: string, toPrefix: string): Promise<void> {
-    for await (const keys of this.keysUnder(fromPrefix)) {
-      await mapLimit(keys, COPY_CONCURRENCY, (k) => this.copy(k, toPrefix + k.slice(fromPrefix.length)));
+    for await (const objects of this.objectsUnder(fromPrefix)) {
+      await mapLimit(objects, COPY_CONCURRENCY, async (o) => void (await this.copy(o.key, toPrefix + o.key.slice(fromPrefix.length), o.size)));
     }
     await this.deleteAllUnder(fromPrefix);
   }

@@ -24,6 +24,43 @@ export interface UfsStatus {
   fingerprint: string;
   /** For a symlink: its target as stored. */
   symlinkTarget?: string;
+  /**
+   * Owner and group where the store keeps them: a local entry's own, an S3
+   * object's metadata (written by strata); absent where the store has none.
+   */
+  uid?: number;
+  gid?: number;
+  /**
+   * Set when mode, uid and gid are the store's defaults rather than the
+   * entry's own because this status comes from a listing that does not carry
+   * them (an S3 listing has no object metadata): stat() reports the real ones.
+   */
+  attributesUnread?: boolean;
+}
+
+/** What setAttributes changes; a field left out stays as it is. */
+export interface UfsAttributes {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * An entry's fingerprint before and after setAttributes. They differ where the
+ * update rewrote the object (an S3 copy onto itself gives a multipart object a
+ * new ETag) although the content did not change: a caller whose record had the
+ * fingerprint before takes the one after, so that a metadata sync does not see
+ * a change of content.
+ */
+export interface UfsAttributeChange {
+  fingerprintBefore: string;
+  fingerprintAfter: string;
+}
+
+/** Who owns a file being written, for stores that record it (S3 object metadata). */
+export interface UfsOwner {
+  uid: number;
+  gid: number;
 }
 
 export interface UnderStore {
@@ -43,10 +80,14 @@ export interface UnderStore {
   read(path: string, offset: number, length: number): Promise<Buffer>;
   /** The whole content as a stream (for cat/get). */
   openReadStream(path: string): Promise<Readable>;
-  /** Writes a whole file atomically (readers see old or new), returns its new status. */
-  writeFile(path: string, data: Buffer | Readable, mode: number): Promise<UfsStatus>;
-  /** Uploads a local file (a write staging file) to path, atomically. */
-  putFile(path: string, localFile: string, mode: number): Promise<UfsStatus>;
+  /**
+   * Writes a whole file atomically (readers see old or new), returns its new
+   * status. Stores that keep owners in their own metadata (S3) record owner;
+   * a local file belongs to the process that writes it.
+   */
+  writeFile(path: string, data: Buffer | Readable, mode: number, owner?: UfsOwner): Promise<UfsStatus>;
+  /** Uploads a local file (a write staging file) to path, atomically; owner as for writeFile. */
+  putFile(path: string, localFile: string, mode: number, owner?: UfsOwner): Promise<UfsStatus>;
   /** Deletes a file, or a directory (recursive: with its contents). Missing is not an error. */
   delete(path: string, recursive: boolean): Promise<void>;
   /** Renames a file or directory; replaces an existing file at dst. */
@@ -60,6 +101,14 @@ export interface UnderStore {
   resumeRename?(src: string, dst: string): Promise<void>;
   /** Sets permission bits where the store has them; a no-op elsewhere. */
   chmod(path: string, mode: number): Promise<void>;
+  /**
+   * Sets mode, owner and group of a file or directory where the store keeps
+   * them (a local entry's own, where the process may: an owner it may not give
+   * is left to the namespace; an S3 object's metadata, rewritten by a copy
+   * onto itself, or a directory's marker object). Stores without it have
+   * chmod only (setUfsAttributes falls back to it).
+   */
+  setAttributes?(path: string, attrs: UfsAttributes): Promise<UfsAttributeChange>;
   /** Truncates or extends a file to size. */
   truncate(path: string, size: number): Promise<UfsStatus>;
   /** Creates a symlink where the store supports them. */
@@ -71,4 +120,14 @@ export interface UnderStoreOptions {
   readOnly?: boolean;
   /** Store-specific options: endpoint, region, access_key, … */
   options?: Record<string, string>;
+}
+
+/**
+ * Sets what attrs asks for with the store's setAttributes, or with chmod where
+ * it has none (null then: chmod changes no fingerprint).
+ */
+export async function setUfsAttributes(store: UnderStore, path: string, attrs: UfsAttributes): Promise<UfsAttributeChange | null> {
+  if (store.setAttributes !== undefined) return store.setAttributes(path, attrs);
+  if (attrs.mode !== undefined) await store.chmod(path, attrs.mode);
+  return null;
 }

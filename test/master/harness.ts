@@ -32,6 +32,12 @@ export async function removeDir(dir: string): Promise<void> {
 export function masterConfigFor(dataDir: string, port = 0): MasterConfig {
   return {
     dataDir,
+    id: '1',
+    peers: [],
+    raftTickMs: 100,
+    raftElectionTicks: 10,
+    raftCompactEvery: 50_000,
+    waitForLeadMs: 10_000,
     host: '127.0.0.1',
     port,
     rootUfs: pathToFileURL(path.join(dataDir, 'underfs')).href,
@@ -104,9 +110,10 @@ export class MasterProcess {
     return `stdout:\n${this.stdout}\nstderr:\n${this.stderr}`;
   }
 
-  static async start(dataDir: string, port = 0, timeoutMs = 20_000): Promise<MasterProcess> {
-    const child = spawn(process.execPath, [STRATA_BIN, 'master', 'start', '--data', dataDir, '--port', String(port)], {
+  static async start(dataDir: string, port = 0, timeoutMs = 20_000, extraArgs: string[] = [], env?: NodeJS.ProcessEnv): Promise<MasterProcess> {
+    const child = spawn(process.execPath, [STRATA_BIN, 'master', 'start', '--data', dataDir, '--port', String(port), ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: env ?? process.env,
     });
     const proc = new MasterProcess(child, dataDir);
     try {

@@ -302,6 +302,30 @@ export function underStoreConformance(name: string, makeStore: MakeUnderStore): 
         assert.equal((await store.stat('f'))?.fingerprint, sameSize.fingerprint);
       }));
 
+    it('setAttributes sets mode, owner and group where the store keeps them, and leaves the content and its fingerprint', () =>
+      withStore(async (store) => {
+        if (store.setAttributes === undefined) return;
+        // Not root: a local store may only give the owner it has, so ask for that one.
+        const root = process.getuid?.() === 0;
+        const [uid, gid] = root ? [1234, 4321] : [process.getuid?.() ?? 0, process.getgid?.() ?? 0];
+        const written = await store.writeFile('f', text('content'), 0o644);
+        const change = await store.setAttributes('f', { mode: 0o600, uid, gid });
+        const st = await store.stat('f');
+        assert.deepEqual([st?.mode, st?.uid, st?.gid], [0o600, uid, gid]);
+        assert.deepEqual(change, { fingerprintBefore: written.fingerprint, fingerprintAfter: st?.fingerprint });
+        assert.deepEqual(await store.read('f', 0, 100), text('content'));
+        await store.setAttributes('f', { mode: 0o640 });
+        assert.deepEqual([(await store.stat('f'))?.mode, (await store.stat('f'))?.uid], [0o640, uid]);
+        await store.mkdir('d', 0o700, false);
+        assert.equal((await store.stat('d'))?.mode, 0o700);
+        await store.setAttributes('d', { mode: 0o750 });
+        assert.equal((await store.stat('d'))?.mode, 0o750);
+        const mine = await store.writeFile('g', text('x'), 0o600);
+        assert.equal(mine.mode, 0o600);
+        assert.equal((await store.stat('g'))?.mode, 0o600);
+        await expectCode(store.setAttributes('missing', { mode: 0o600 }), ErrorCode.NOT_FOUND);
+      }));
+
     it('a read-only store refuses every mutation with READ_ONLY and still reads', () =>
       withStore(
         async (store) => {
@@ -313,6 +337,7 @@ export function underStoreConformance(name: string, makeStore: MakeUnderStore): 
           await expectCode(store.delete('f', true), ErrorCode.READ_ONLY);
           await expectCode(store.rename('f', 'g'), ErrorCode.READ_ONLY);
           await expectCode(store.chmod('f', 0o600), ErrorCode.READ_ONLY);
+          if (store.setAttributes !== undefined) await expectCode(store.setAttributes('f', { mode: 0o600 }), ErrorCode.READ_ONLY);
           await expectCode(store.truncate('f', 0), ErrorCode.READ_ONLY);
           await expectCode(store.symlink('l', 'f'), ErrorCode.READ_ONLY);
           assert.deepEqual(await collect(store.list('')), []);

@@ -10,7 +10,7 @@ import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ErrorCode, StrataError } from '../../src/common/errors';
 import { partsOf, S3UnderStore } from '../../src/ufs/s3';
@@ -145,13 +145,57 @@ describe('s3 under store', () => {
     await store.delete('moved', true);
   });
 
-  it('symlinks are refused and chmod changes nothing', async () => {
+  it('symlinks are refused; mode, owner and group live in object metadata as s3fs keeps them, and a listing says it has not read them', async () => {
     await expectCode(store.symlink('l', 'target'), ErrorCode.NOT_PERMITTED);
-    const before = await store.writeFile('m', Buffer.from('x'), 0o600);
-    assert.equal(before.mode, 0o644);
-    await store.chmod('m', 0o600);
-    assert.equal((await store.stat('m'))?.mode, 0o644);
+    const written = await store.writeFile('m', Buffer.from('x'), 0o600, { uid: 1000, gid: 100 });
+    assert.deepEqual([written.mode, written.uid, written.gid], [0o600, 1000, 100]);
+    const meta = async () => (await client.send(new HeadObjectCommand({ Bucket: 'other', Key: 'data/m' }))).Metadata ?? {};
+    assert.deepEqual([(await meta()).mode, (await meta()).uid, (await meta()).gid], [String(0o100600), '1000', '100']);
+    const change = await store.setAttributes('m', { mode: 0o640, uid: 0 });
+    const st = await store.stat('m');
+    assert.deepEqual([st?.mode, st?.uid, st?.gid], [0o640, 0, 100]);
+    assert.equal(st?.mtimeMs, written.mtimeMs, 'the copy keeps the time of the content');
+    assert.deepEqual(change, { fingerprintBefore: written.fingerprint, fingerprintAfter: st?.fingerprint });
+    assert.equal((await store.read('m', 0, 10)).toString(), 'x');
+    await store.chmod('m', 0o604);
+    assert.equal((await store.stat('m'))?.mode, 0o604);
+    const listed = (await collect(store.list(''))).find((e) => e.name === 'm');
+    assert.deepEqual([listed?.mode, listed?.uid, listed?.attributesUnread], [0o644, undefined, true]);
     await store.delete('m', false);
+  });
+
+  it('a directory keeps its attributes on its marker, also when an entry inside is deleted', async () => {
+    await store.mkdir('md', 0o700, false);
+    assert.equal((await store.stat('md'))?.mode, 0o700);
+    await store.writeFile('md/f', Buffer.from('x'), 0o644);
+    await store.setAttributes('md', { mode: 0o750, gid: 50 });
+    await store.delete('md/f', false);
+    const st = await store.stat('md');
+    assert.deepEqual([st?.type, st?.mode, st?.gid], ['dir', 0o750, 50]);
+    await client.send(new PutObjectCommand({ Bucket: 'other', Key: 'data/implied/obj', Body: 'x' })); // a directory with no marker
+    await store.setAttributes('implied', { mode: 0o711 });
+    assert.equal((await store.stat('implied'))?.mode, 0o711);
+    await expectCode(store.setAttributes('nothing-here', { mode: 0o600 }), ErrorCode.NOT_FOUND);
+    await store.delete('md', true);
+    await store.delete('implied', true);
+  });
+
+  it('renames and truncates keep attributes; with list_attributes a listing reports them', async () => {
+    await store.mkdir('la', 0o755, false);
+    await store.writeFile('la/f', Buffer.from('abcdef'), 0o600, { uid: 7, gid: 8 });
+    await store.rename('la/f', 'la/g');
+    await store.truncate('la/g', 3);
+    await store.mkdir('la/sub', 0o700, false);
+    const st = await store.stat('la/g');
+    assert.deepEqual([st?.size, st?.mode, st?.uid, st?.gid], [3, 0o600, 7, 8]);
+    const reading = await openUnderStore('s3://other/data', { options: { ...running().options, list_attributes: 'true' } });
+    try {
+      const listed = await collect(reading.list('la'));
+      assert.deepEqual(listed, [await store.stat('la/g'), await store.stat('la/sub')]);
+    } finally {
+      await reading.close();
+      await store.delete('la', true);
+    }
   });
 
   it('a missing bucket, wrong credentials and an unreachable endpoint are refused at open with clear codes', async () => {

@@ -33,11 +33,17 @@ export type EntryOp =
   | { op: 'putMount'; mount: MountEntry }
   | { op: 'deleteMount'; id: number };
 
-/** What an under store change is about to do, for reconciliation after a crash. */
-export type UfsIntent =
+/**
+ * What an under store change is about to do, for reconciliation after a
+ * crash. `call` names the client call that made it (with its caller id), so
+ * that reconciliation can store that call's reply when the change is found
+ * done, and the client's retry gets it instead of running the call again.
+ */
+export type UfsIntent = (
   | { kind: 'rename'; src: string; dst: string }
   /** Any other change: each path is made to agree with the under store. */
-  | { kind: 'paths'; paths: string[] };
+  | { kind: 'paths'; paths: string[] }
+) & { call?: { op: 'createDirectory' | 'delete' | 'rename' | 'setAttribute' | 'createSymlink'; caller: CallerRecord } };
 
 export interface CallerRecord {
   clientId: string;

@@ -19,6 +19,9 @@ import type { GetXattrRequest as _strata_master_GetXattrRequest, GetXattrRequest
 import type { ListXattrRequest as _strata_master_ListXattrRequest, ListXattrRequest__Output as _strata_master_ListXattrRequest__Output } from '../../strata/master/ListXattrRequest';
 import type { RemoveXattrRequest as _strata_master_RemoveXattrRequest, RemoveXattrRequest__Output as _strata_master_RemoveXattrRequest__Output } from '../../strata/master/RemoveXattrRequest';
 import type { SyncProgressRequest as _strata_master_SyncProgressRequest, SyncProgressRequest__Output as _strata_master_SyncProgressRequest__Output } from '../../strata/master/SyncProgressRequest';
+import type { AddMasterRequest as _strata_master_AddMasterRequest, AddMasterRequest__Output as _strata_master_AddMasterRequest__Output } from '../../strata/master/AddMasterRequest';
+import type { RemoveMasterRequest as _strata_master_RemoveMasterRequest, RemoveMasterRequest__Output as _strata_master_RemoveMasterRequest__Output } from '../../strata/master/RemoveMasterRequest';
+import type { TransferLeaderRequest as _strata_master_TransferLeaderRequest, TransferLeaderRequest__Output as _strata_master_TransferLeaderRequest__Output } from '../../strata/master/TransferLeaderRequest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Call {
@@ -42,7 +45,10 @@ export interface Call {
   'listXattr'?: (_strata_master_ListXattrRequest | null);
   'removeXattr'?: (_strata_master_RemoveXattrRequest | null);
   'syncProgress'?: (_strata_master_SyncProgressRequest | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
+  'addMaster'?: (_strata_master_AddMasterRequest | null);
+  'removeMaster'?: (_strata_master_RemoveMasterRequest | null);
+  'transferLeader'?: (_strata_master_TransferLeaderRequest | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
 }
 
 export interface Call__Output {
@@ -66,5 +72,8 @@ export interface Call__Output {
   'listXattr'?: (_strata_master_ListXattrRequest__Output | null);
   'removeXattr'?: (_strata_master_RemoveXattrRequest__Output | null);
   'syncProgress'?: (_strata_master_SyncProgressRequest__Output | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
+  'addMaster'?: (_strata_master_AddMasterRequest__Output | null);
+  'removeMaster'?: (_strata_master_RemoveMasterRequest__Output | null);
+  'transferLeader'?: (_strata_master_TransferLeaderRequest__Output | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
 }

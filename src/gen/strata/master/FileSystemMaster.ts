@@ -2,6 +2,7 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AddMasterRequest as _strata_master_AddMasterRequest, AddMasterRequest__Output as _strata_master_AddMasterRequest__Output } from '../../strata/master/AddMasterRequest';
 import type { CallBatch as _strata_master_CallBatch, CallBatch__Output as _strata_master_CallBatch__Output } from '../../strata/master/CallBatch';
 import type { CompleteFileRequest as _strata_master_CompleteFileRequest, CompleteFileRequest__Output as _strata_master_CompleteFileRequest__Output } from '../../strata/master/CompleteFileRequest';
 import type { CompleteFileResponse as _strata_master_CompleteFileResponse, CompleteFileResponse__Output as _strata_master_CompleteFileResponse__Output } from '../../strata/master/CompleteFileResponse';
@@ -25,8 +26,10 @@ import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusR
 import type { ListXattrRequest as _strata_master_ListXattrRequest, ListXattrRequest__Output as _strata_master_ListXattrRequest__Output } from '../../strata/master/ListXattrRequest';
 import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrResponse__Output as _strata_master_ListXattrResponse__Output } from '../../strata/master/ListXattrResponse';
 import type { MasterInfo as _strata_master_MasterInfo, MasterInfo__Output as _strata_master_MasterInfo__Output } from '../../strata/master/MasterInfo';
+import type { MembershipResponse as _strata_master_MembershipResponse, MembershipResponse__Output as _strata_master_MembershipResponse__Output } from '../../strata/master/MembershipResponse';
 import type { MountRequest as _strata_master_MountRequest, MountRequest__Output as _strata_master_MountRequest__Output } from '../../strata/master/MountRequest';
 import type { MountResponse as _strata_master_MountResponse, MountResponse__Output as _strata_master_MountResponse__Output } from '../../strata/master/MountResponse';
+import type { RemoveMasterRequest as _strata_master_RemoveMasterRequest, RemoveMasterRequest__Output as _strata_master_RemoveMasterRequest__Output } from '../../strata/master/RemoveMasterRequest';
 import type { RemoveXattrRequest as _strata_master_RemoveXattrRequest, RemoveXattrRequest__Output as _strata_master_RemoveXattrRequest__Output } from '../../strata/master/RemoveXattrRequest';
 import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from '../../strata/master/RemoveXattrResponse';
 import type { RenameRequest as _strata_master_RenameRequest, RenameRequest__Output as _strata_master_RenameRequest__Output } from '../../strata/master/RenameRequest';
@@ -40,10 +43,20 @@ import type { SyncProgressRequest as _strata_master_SyncProgressRequest, SyncPro
 import type { SyncProgressResponse as _strata_master_SyncProgressResponse, SyncProgressResponse__Output as _strata_master_SyncProgressResponse__Output } from '../../strata/master/SyncProgressResponse';
 import type { SyncRequest as _strata_master_SyncRequest, SyncRequest__Output as _strata_master_SyncRequest__Output } from '../../strata/master/SyncRequest';
 import type { SyncResponse as _strata_master_SyncResponse, SyncResponse__Output as _strata_master_SyncResponse__Output } from '../../strata/master/SyncResponse';
+import type { TransferLeaderRequest as _strata_master_TransferLeaderRequest, TransferLeaderRequest__Output as _strata_master_TransferLeaderRequest__Output } from '../../strata/master/TransferLeaderRequest';
 import type { UnmountRequest as _strata_master_UnmountRequest, UnmountRequest__Output as _strata_master_UnmountRequest__Output } from '../../strata/master/UnmountRequest';
 import type { UnmountResponse as _strata_master_UnmountResponse, UnmountResponse__Output as _strata_master_UnmountResponse__Output } from '../../strata/master/UnmountResponse';
 
 export interface FileSystemMasterClient extends grpc.Client {
+  AddMaster(argument: _strata_master_AddMasterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  AddMaster(argument: _strata_master_AddMasterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  AddMaster(argument: _strata_master_AddMasterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  AddMaster(argument: _strata_master_AddMasterRequest, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMaster(argument: _strata_master_AddMasterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMaster(argument: _strata_master_AddMasterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMaster(argument: _strata_master_AddMasterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  addMaster(argument: _strata_master_AddMasterRequest, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  
   CompleteFile(argument: _strata_master_CompleteFileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
   CompleteFile(argument: _strata_master_CompleteFileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
   CompleteFile(argument: _strata_master_CompleteFileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_CompleteFileResponse__Output>): grpc.ClientUnaryCall;
@@ -148,6 +161,15 @@ export interface FileSystemMasterClient extends grpc.Client {
   mount(argument: _strata_master_MountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
   mount(argument: _strata_master_MountRequest, callback: grpc.requestCallback<_strata_master_MountResponse__Output>): grpc.ClientUnaryCall;
   
+  RemoveMaster(argument: _strata_master_RemoveMasterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  RemoveMaster(argument: _strata_master_RemoveMasterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  RemoveMaster(argument: _strata_master_RemoveMasterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  RemoveMaster(argument: _strata_master_RemoveMasterRequest, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMaster(argument: _strata_master_RemoveMasterRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMaster(argument: _strata_master_RemoveMasterRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMaster(argument: _strata_master_RemoveMasterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  removeMaster(argument: _strata_master_RemoveMasterRequest, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  
   RemoveXattr(argument: _strata_master_RemoveXattrRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
   RemoveXattr(argument: _strata_master_RemoveXattrRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
   RemoveXattr(argument: _strata_master_RemoveXattrRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_RemoveXattrResponse__Output>): grpc.ClientUnaryCall;
@@ -207,6 +229,15 @@ export interface FileSystemMasterClient extends grpc.Client {
   syncProgress(argument: _strata_master_SyncProgressRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
   syncProgress(argument: _strata_master_SyncProgressRequest, callback: grpc.requestCallback<_strata_master_SyncProgressResponse__Output>): grpc.ClientUnaryCall;
   
+  TransferLeader(argument: _strata_master_TransferLeaderRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  TransferLeader(argument: _strata_master_TransferLeaderRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  TransferLeader(argument: _strata_master_TransferLeaderRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  TransferLeader(argument: _strata_master_TransferLeaderRequest, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _strata_master_TransferLeaderRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _strata_master_TransferLeaderRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _strata_master_TransferLeaderRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  transferLeader(argument: _strata_master_TransferLeaderRequest, callback: grpc.requestCallback<_strata_master_MembershipResponse__Output>): grpc.ClientUnaryCall;
+  
   Unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
   Unmount(argument: _strata_master_UnmountRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
   Unmount(argument: _strata_master_UnmountRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_UnmountResponse__Output>): grpc.ClientUnaryCall;
@@ -219,6 +250,8 @@ export interface FileSystemMasterClient extends grpc.Client {
 }
 
 export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementation {
+  AddMaster: grpc.handleUnaryCall<_strata_master_AddMasterRequest__Output, _strata_master_MembershipResponse>;
+  
   CompleteFile: grpc.handleUnaryCall<_strata_master_CompleteFileRequest__Output, _strata_master_CompleteFileResponse>;
   
   CreateDirectory: grpc.handleUnaryCall<_strata_master_CreateDirectoryRequest__Output, _strata_master_CreateDirectoryResponse>;
@@ -243,6 +276,8 @@ export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementat
   
   Mount: grpc.handleUnaryCall<_strata_master_MountRequest__Output, _strata_master_MountResponse>;
   
+  RemoveMaster: grpc.handleUnaryCall<_strata_master_RemoveMasterRequest__Output, _strata_master_MembershipResponse>;
+  
   RemoveXattr: grpc.handleUnaryCall<_strata_master_RemoveXattrRequest__Output, _strata_master_RemoveXattrResponse>;
   
   Rename: grpc.handleUnaryCall<_strata_master_RenameRequest__Output, _strata_master_RenameResponse>;
@@ -257,11 +292,14 @@ export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementat
   
   SyncProgress: grpc.handleUnaryCall<_strata_master_SyncProgressRequest__Output, _strata_master_SyncProgressResponse>;
   
+  TransferLeader: grpc.handleUnaryCall<_strata_master_TransferLeaderRequest__Output, _strata_master_MembershipResponse>;
+  
   Unmount: grpc.handleUnaryCall<_strata_master_UnmountRequest__Output, _strata_master_UnmountResponse>;
   
 }
 
 export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
+  AddMaster: MethodDefinition<_strata_master_AddMasterRequest, _strata_master_MembershipResponse, _strata_master_AddMasterRequest__Output, _strata_master_MembershipResponse__Output>
   CompleteFile: MethodDefinition<_strata_master_CompleteFileRequest, _strata_master_CompleteFileResponse, _strata_master_CompleteFileRequest__Output, _strata_master_CompleteFileResponse__Output>
   CreateDirectory: MethodDefinition<_strata_master_CreateDirectoryRequest, _strata_master_CreateDirectoryResponse, _strata_master_CreateDirectoryRequest__Output, _strata_master_CreateDirectoryResponse__Output>
   CreateFile: MethodDefinition<_strata_master_CreateFileRequest, _strata_master_CreateFileResponse, _strata_master_CreateFileRequest__Output, _strata_master_CreateFileResponse__Output>
@@ -274,6 +312,7 @@ export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
   ListStatus: MethodDefinition<_strata_master_ListStatusRequest, _strata_master_ListStatusPage, _strata_master_ListStatusRequest__Output, _strata_master_ListStatusPage__Output>
   ListXattr: MethodDefinition<_strata_master_ListXattrRequest, _strata_master_ListXattrResponse, _strata_master_ListXattrRequest__Output, _strata_master_ListXattrResponse__Output>
   Mount: MethodDefinition<_strata_master_MountRequest, _strata_master_MountResponse, _strata_master_MountRequest__Output, _strata_master_MountResponse__Output>
+  RemoveMaster: MethodDefinition<_strata_master_RemoveMasterRequest, _strata_master_MembershipResponse, _strata_master_RemoveMasterRequest__Output, _strata_master_MembershipResponse__Output>
   RemoveXattr: MethodDefinition<_strata_master_RemoveXattrRequest, _strata_master_RemoveXattrResponse, _strata_master_RemoveXattrRequest__Output, _strata_master_RemoveXattrResponse__Output>
   Rename: MethodDefinition<_strata_master_RenameRequest, _strata_master_RenameResponse, _strata_master_RenameRequest__Output, _strata_master_RenameResponse__Output>
   Session: MethodDefinition<_strata_master_CallBatch, _strata_master_ReplyBatch, _strata_master_CallBatch__Output, _strata_master_ReplyBatch__Output>
@@ -281,5 +320,6 @@ export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
   SetXattr: MethodDefinition<_strata_master_SetXattrRequest, _strata_master_SetXattrResponse, _strata_master_SetXattrRequest__Output, _strata_master_SetXattrResponse__Output>
   Sync: MethodDefinition<_strata_master_SyncRequest, _strata_master_SyncResponse, _strata_master_SyncRequest__Output, _strata_master_SyncResponse__Output>
   SyncProgress: MethodDefinition<_strata_master_SyncProgressRequest, _strata_master_SyncProgressResponse, _strata_master_SyncProgressRequest__Output, _strata_master_SyncProgressResponse__Output>
+  TransferLeader: MethodDefinition<_strata_master_TransferLeaderRequest, _strata_master_MembershipResponse, _strata_master_TransferLeaderRequest__Output, _strata_master_MembershipResponse__Output>
   Unmount: MethodDefinition<_strata_master_UnmountRequest, _strata_master_UnmountResponse, _strata_master_UnmountRequest__Output, _strata_master_UnmountResponse__Output>
 }

@@ -20,6 +20,7 @@ import type { GetXattrResponse as _strata_master_GetXattrResponse, GetXattrRespo
 import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrResponse__Output as _strata_master_ListXattrResponse__Output } from '../../strata/master/ListXattrResponse';
 import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from '../../strata/master/RemoveXattrResponse';
 import type { SyncProgressResponse as _strata_master_SyncProgressResponse, SyncProgressResponse__Output as _strata_master_SyncProgressResponse__Output } from '../../strata/master/SyncProgressResponse';
+import type { MembershipResponse as _strata_master_MembershipResponse, MembershipResponse__Output as _strata_master_MembershipResponse__Output } from '../../strata/master/MembershipResponse';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Reply {
@@ -44,7 +45,10 @@ export interface Reply {
   'listXattr'?: (_strata_master_ListXattrResponse | null);
   'removeXattr'?: (_strata_master_RemoveXattrResponse | null);
   'syncProgress'?: (_strata_master_SyncProgressResponse | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
+  'addMaster'?: (_strata_master_MembershipResponse | null);
+  'removeMaster'?: (_strata_master_MembershipResponse | null);
+  'transferLeader'?: (_strata_master_MembershipResponse | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
 }
 
 export interface Reply__Output {
@@ -69,5 +73,8 @@ export interface Reply__Output {
   'listXattr'?: (_strata_master_ListXattrResponse__Output | null);
   'removeXattr'?: (_strata_master_RemoveXattrResponse__Output | null);
   'syncProgress'?: (_strata_master_SyncProgressResponse__Output | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress";
+  'addMaster'?: (_strata_master_MembershipResponse__Output | null);
+  'removeMaster'?: (_strata_master_MembershipResponse__Output | null);
+  'transferLeader'?: (_strata_master_MembershipResponse__Output | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
 }

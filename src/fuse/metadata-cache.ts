@@ -1,0 +1,184 @@
+// The mount's metadata cache: what the master said about a path (its
+// FileInfo) and about a directory (the names in it), kept no longer than the
+// kernel is allowed to keep the same thing: attributes for attr_timeout,
+// names for entry_timeout (one getattr answers the kernel's LOOKUP and
+// GETATTR alike, so attributes live for the shorter of the two). With both
+// timeouts 0 nothing is kept. The age of an answer counts from when its
+// request was sent, so nothing is served older than the user allowed.
+//
+// What it adds to the kernel's own caches: answers the kernel cannot keep.
+// A listing's entries carry every child's attributes (`ls -l` then asks the
+// master once per directory, not once per file; the binding has no
+// readdirplus), repeated listings within entry_timeout cost nothing, and
+// changes made through this mount are applied here as the master applies
+// them (a create sets the parent's mtime as the master's touchDir does), so
+// the kernel's re-asking after each change it sees is answered locally.
+//
+// Consistency: a change made through another mount (or the CLI) shows here
+// after at most these timeouts, as it does in the kernel's caches. open()
+// always asks the master (close-to-open, operations.ts). Names that do not
+// exist are never kept (the kernel's negative_timeout is 0 too).
+
+import type { FileInfo } from '../common/api';
+
+/** Paths with attributes kept at most (oldest dropped first). */
+const MAX_ENTRIES = 100_000;
+/** Names in kept listings at most. */
+const MAX_LISTED_NAMES = 200_000;
+
+interface Entry {
+  info: FileInfo;
+  expires: number;
+}
+
+interface Listing {
+  names: string[];
+  expires: number;
+}
+
+export interface MetadataCacheOptions {
+  /** How long attributes are kept (the mount's attr_timeout). */
+  attrTimeoutMs: number;
+  /** How long names are kept (the mount's entry_timeout). */
+  entryTimeoutMs: number;
+  /** The clock (ms); tests pass their own. */
+  now?: () => number;
+}
+
+export function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+export class MetadataCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listings = new Map<string, Listing>();
+  private listedNames = 0;
+  private readonly infoTtl: number;
+  private readonly listingTtl: number;
+  readonly now: () => number;
+
+  constructor(options: MetadataCacheOptions) {
+    this.infoTtl = Math.max(0, Math.min(options.attrTimeoutMs, options.entryTimeoutMs));
+    this.listingTtl = Math.max(0, options.entryTimeoutMs);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A cache that keeps nothing (both timeouts 0). */
+  static off(): MetadataCache {
+    return new MetadataCache({ attrTimeoutMs: 0, entryTimeoutMs: 0 });
+  }
+
+  /** The attributes of path, if known and fresh enough. */
+  info(path: string): FileInfo | undefined {
+    const e = this.entries.get(path);
+    if (e === undefined) return undefined;
+    if (e.expires <= this.now()) {
+      this.entries.delete(path);
+      return undefined;
+    }
+    return e.info;
+  }
+
+  /** The master's answer about path, to a request sent at sentAt. */
+  put(path: string, info: FileInfo, sentAt: number): void {
+    if (this.infoTtl === 0) return;
+    const expires = sentAt + this.infoTtl;
+    if (expires <= this.now()) return;
+    this.entries.delete(path); // re-inserted last: the oldest are dropped first
+    this.entries.set(path, { info, expires });
+    if (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  /** The names in dir, if listed recently enough. */
+  listing(dir: string): string[] | undefined {
+    const l = this.listings.get(dir);
+    if (l === undefined) return undefined;
+    if (l.expires <= this.now()) {
+      this.dropListing(dir);
+      return undefined;
+    }
+    return l.names;
+  }
+
+  /** A whole listing of dir whose first page was asked for at sentAt; its entries' attributes are kept too. */
+  putListing(dir: string, entries: readonly FileInfo[], sentAt: number): void {
+    for (const e of entries) this.put(childPath(dir, e.name), e, sentAt);
+    if (this.listingTtl === 0 || entries.length > MAX_LISTED_NAMES) return;
+    const expires = sentAt + this.listingTtl;
+    if (expires <= this.now()) return;
+    this.dropListing(dir);
+    for (const [d] of this.listings) {
+      if (this.listedNames + entries.length <= MAX_LISTED_NAMES) break;
+      this.dropListing(d);
+    }
+    this.listings.set(dir, { names: entries.map((e) => e.name), expires });
+    this.listedNames += entries.length;
+  }
+
+  /**
+   * This mount made path exist (create, mkdir, symlink) and the master
+   * answered info: kept, and the parent changes as the master's touchDir
+   * changed it (mtime and ctime at least the new entry's, one more link for
+   * a directory). The parent's listing is dropped.
+   */
+  created(path: string, info: FileInfo, sentAt: number): void {
+    this.put(path, info, sentAt);
+    const parent = parentPath(path);
+    this.dropListing(parent);
+    const p = this.entries.get(parent);
+    if (p === undefined) return;
+    const t = Number(info.ctimeMs) || Number(info.mtimeMs);
+    p.info = {
+      ...p.info,
+      mtimeMs: Math.max(Number(p.info.mtimeMs), t),
+      ctimeMs: Math.max(Number(p.info.ctimeMs), t),
+      nlink: p.info.nlink + (info.type === 'DIRECTORY' ? 1 : 0),
+    };
+  }
+
+  /**
+   * path changed through this mount in a way only the master can describe
+   * (unlink, rmdir, either end of a rename): nothing is kept about it (with
+   * subtree, nor about anything below it), nor about its parent, whose times
+   * changed.
+   */
+  removed(path: string, subtree: boolean): void {
+    this.entries.delete(path);
+    this.dropListing(path);
+    if (subtree) {
+      const prefix = path === '/' ? '/' : path + '/';
+      for (const p of this.entries.keys()) if (p.startsWith(prefix)) this.entries.delete(p);
+      for (const p of [...this.listings.keys()]) if (p.startsWith(prefix)) this.dropListing(p);
+    }
+    const parent = parentPath(path);
+    this.entries.delete(parent);
+    this.dropListing(parent);
+  }
+
+  /** The attributes of path changed (chmod, utimens, setxattr…): forgotten, or replaced by the master's answer. */
+  changed(path: string, info?: FileInfo, sentAt?: number): void {
+    this.entries.delete(path);
+    if (info !== undefined && sentAt !== undefined) this.put(path, info, sentAt);
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.listings.clear();
+    this.listedNames = 0;
+  }
+
+  private dropListing(dir: string): void {
+    const l = this.listings.get(dir);
+    if (l === undefined) return;
+    this.listings.delete(dir);
+    this.listedNames -= l.names.length;
+  }
+}

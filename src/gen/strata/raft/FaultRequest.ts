@@ -1,0 +1,10 @@
+// Original file: proto/raft.proto
+
+
+export interface FaultRequest {
+  'dropPeers'?: (string)[];
+}
+
+export interface FaultRequest__Output {
+  'dropPeers': (string)[];
+}

@@ -1,0 +1,71 @@
+// A FUSE mount of a three-master cluster stays mounted and usable while its
+// leader is SIGKILLed: shell commands in the mount go on working (a write
+// during the election waits, then succeeds), and what was written before and
+// after the failover reads back byte for byte.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { mountFiles } from '../../src/cli/mount';
+import { isMounted } from '../../src/fuse/mount';
+import { STRATA_BIN } from '../master/harness';
+import { Cluster } from '../raft/cluster-harness';
+import { sh } from './harness';
+
+describe('a FUSE mount across a leader failover', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  let mp = '';
+  let strata = '';
+
+  before(async () => {
+    cluster = await Cluster.start(3);
+    strata = `'${process.execPath}' '${STRATA_BIN}' --masters ${cluster.addresses.join(',')}`;
+    mp = path.join(cluster.root, 'mnt');
+    await mkdir(mp);
+    const res = await sh(`${strata} mount '${mp}' -o master_timeout=10`);
+    assert.equal(res.code, 0, res.stderr);
+  });
+
+  after(async () => {
+    if (mp !== '') {
+      let pid: number | null = null;
+      try {
+        pid = Number(readFileSync(mountFiles(mp).pidFile, 'utf8').trim());
+      } catch {
+        // not running
+      }
+      await sh(`${strata} umount '${mp}'`);
+      if (isMounted(mp)) await sh(`fusermount -uz '${mp}'`);
+      if (pid !== null) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      await rm(mountFiles(mp).pidFile, { force: true });
+      await rm(mountFiles(mp).logFile, { force: true });
+    }
+    await cluster?.close();
+  });
+
+  it('writes and reads go on after the leader is killed', async () => {
+    let res = await sh(`mkdir '${mp}/d' && seq 1 2000 > '${mp}/d/before' && echo one > '${mp}/d/log'`);
+    assert.equal(res.code, 0, res.stderr);
+    const leader = await cluster.waitForLeader();
+    await cluster.kill(leader);
+    // Immediately, while the others elect a new leader: these wait, then work.
+    res = await sh(`echo two >> '${mp}/d/log' && seq 1 3000 > '${mp}/d/after' && mv '${mp}/d/after' '${mp}/d/after2' && ls '${mp}/d'`, undefined, 60_000);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(res.stdout.trim().split('\n').sort(), ['after2', 'before', 'log']);
+    res = await sh(`cat '${mp}/d/log'`);
+    assert.equal(res.stdout, 'one\ntwo\n', res.stderr);
+    res = await sh(`seq 1 3000 | cmp - '${mp}/d/after2' && seq 1 2000 | cmp - '${mp}/d/before' && echo same`);
+    assert.equal(res.stdout.trim(), 'same', res.stderr);
+    const newLeader = await cluster.waitForLeader(10_000, [leader]);
+    assert.notEqual(newLeader, leader);
+    assert.ok(isMounted(mp), 'the mount is still there');
+  });
+});
