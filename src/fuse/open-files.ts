@@ -24,6 +24,12 @@ import { ReadCache, SequentialReader } from './read-cache';
 import { StagedFile, StagingArea } from './staging';
 import { StreamingUpload } from './upload';
 
+/**
+ * Uploads streamed at once per mount: each may hold tens of MiB on their way
+ * to a slow store; files written beyond these are uploaded whole at close.
+ */
+const MAX_STREAMING_UPLOADS = 8;
+
 export interface Handle {
   readonly file: OpenFile;
   readonly writable: boolean;
@@ -96,8 +102,11 @@ export class OpenFile {
     let pushed: Promise<void> | null = null;
     if (this.streamTarget !== null) {
       // Streamed while every write appends to what was streamed, from 0 on.
-      if (this.upload === null && position === 0 && staged.size === 0) {
-        this.upload = new StreamingUpload(this.streamTarget.store, this.streamTarget.relPath, this.info.mode);
+      if (this.upload === null && position === 0 && staged.size === 0 && this.table.streamingUploads < MAX_STREAMING_UPLOADS) {
+        const upload = new StreamingUpload(this.streamTarget.store, this.streamTarget.relPath, this.info.mode);
+        this.table.streamingUploads++;
+        void upload.settled.then(() => this.table.streamingUploads--);
+        this.upload = upload;
       }
       if (this.upload !== null && this.upload.live && position === this.upload.bytes && position === staged.size) {
         pushed = this.upload.push(data);
@@ -262,6 +271,8 @@ export class OpenFileTable {
   private readonly paths = new Map<string, OpenFile>();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
+  /** Streaming uploads running now (upload.ts). */
+  streamingUploads = 0;
 
   constructor(
     readonly fs: StrataFileSystem,

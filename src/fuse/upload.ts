@@ -36,6 +36,11 @@ export class StreamingUpload {
     });
   }
 
+  /** Settles when the store is done with the upload: finished, failed or abandoned. */
+  get settled(): Promise<unknown> {
+    return this.done.catch(() => undefined);
+  }
+
   /** Whether the upload is still going: not abandoned, not failed. */
   get live(): boolean {
     return !this.failed;

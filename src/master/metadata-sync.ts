@@ -314,7 +314,8 @@ async function* entriesOf(pages: AsyncIterable<UfsStatus[]>, progress: SyncProgr
 function sameEntry(node: Inode, status: UfsStatus): boolean {
   if (kindOfUfs(status) !== node.kind) return false;
   if (node.kind === InodeKind.SYMLINK) return (status.symlinkTarget ?? '') === node.symlinkTarget;
-  if ((status.mode & 0o7777) !== node.mode) return false;
+  // A listing that could not read attributes (S3 without list_attributes) says nothing about the mode.
+  if (!status.attributesUnread && (status.mode & 0o7777) !== node.mode) return false;
   return node.kind === InodeKind.DIR || (node.complete && status.fingerprint === node.fingerprint);
 }
 

@@ -7,20 +7,14 @@
 //
 // Layout of `dir`:
 //
-//   hardstate                  two slots (SlotFile): term u64, commit u64, vote (u16 length, utf8)
-//   logstart                   two slots (SlotFile): snapshotIndex u64, snapshotTerm u64, firstSeq u64
-//   <seq>-<firstIndex>.log     segments, both numbers zero-padded to 20 digits,
-//                              e.g. 00000000000000000003-00000000000000004097.log
+//   hardstate                  term, vote, commit             (log-state-files.ts)
+//   logstart                   compaction point and firstSeq  (log-state-files.ts)
+//   <seq>-<firstIndex>.log     segments of records            (log-records.ts)
 //
 // `seq` orders the chain and is never reused; `firstIndex` is the index of
 // the segment's first record. A reset (snapshot installed) starts a new chain
 // by recording firstSeq in logstart: every segment with a lower seq is
 // garbage from then on, even one named with the same first index.
-//
-// A segment is a sequence of records, integers big-endian:
-//
-//   [len u32][crc u32][index u64][term u64][type u8][data: len bytes]
-//   crc = crc32(index .. end of data)
 //
 // A segment is rolled before a record that would take it past segmentBytes
 // (a single larger record still gets a segment of its own).
@@ -29,32 +23,31 @@
 // segment and fdatasyncs before any of its appends resolves; a new segment is
 // followed by an fsync of the directory. A round starts only after the
 // previous one's fdatasync returned, so only the last round of the last
-// segment can be incomplete after a crash; recovery cuts it off (tornTail).
+// segment can be incomplete after a crash; recovery cuts it off (recoverSegment).
 
 import * as fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 
 import { ErrorCode, StrataError } from '../common/errors';
-import type { Entry, EntryType, HardState } from './types';
+import { asIoError, ensureDurableDir, fsyncDir, invalid, ioError, writeFully } from './log-io';
+import {
+  AppendBatch, MAX_DATA_BYTES, RECORD_HEADER_BYTES, parseSegmentFileName, recordBytes, recoverSegment, scanSegment,
+  segmentFileName,
+} from './log-records';
+import type { Segment } from './log-records';
+import {
+  HARD_STATE_FILE, LOG_START_FILE, MAX_VOTE_BYTES, SlotFile, decodeHardState, decodeLogStart, encodeHardState,
+  encodeLogStart,
+} from './log-state-files';
+import type { Entry, HardState } from './types';
+
+// Importers (node.ts, the tests, scripts) take these from here, not from the modules that define them.
+export { fsyncDir } from './log-io';
+export { RECORD_HEADER_BYTES, segmentFileName } from './log-records';
+export { HARD_STATE_FILE, LOG_START_FILE } from './log-state-files';
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
-
-/** Bytes before the data: len, crc, index, term, type. */
-export const RECORD_HEADER_BYTES = 25;
-
-export const HARD_STATE_FILE = 'hardstate';
-export const LOG_START_FILE = 'logstart';
-
-const SEGMENT_NAME = /^(\d{20})-(\d{20})\.log$/;
-const MAX_DATA_BYTES = 0xffff_ffff;
-const INITIAL_BATCH_BYTES = 64 * 1024;
-const TWO_POW_32 = 0x1_0000_0000;
-/** The longest vote (a NodeId) a hard-state slot takes, in utf8 bytes. */
-const MAX_VOTE_BYTES = 1024;
-/** The unit a disk writes atomically at the least; see tornTail. */
-const SECTOR_BYTES = 512;
 
 export interface RaftLogOptions {
   /** A segment is rolled before it would grow past this. Default 64 MiB. */
@@ -88,27 +81,6 @@ export interface RaftLogState {
   entries: Entry[];
 }
 
-export function segmentFileName(seq: number, firstIndex: number): string {
-  return `${String(seq).padStart(20, '0')}-${String(firstIndex).padStart(20, '0')}.log`;
-}
-
-/** What is durable in one segment file. */
-interface Segment {
-  seq: number;
-  firstIndex: number;
-  /** firstIndex - 1 while the segment is empty. */
-  lastIndex: number;
-  /** Durable length of the file. */
-  bytes: number;
-}
-
-interface LogStart {
-  snapshotIndex: number;
-  snapshotTerm: number;
-  /** Segments with a lower seq were dropped by a reset. */
-  firstSeq: number;
-}
-
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void };
 
 function deferred(): Deferred {
@@ -119,36 +91,6 @@ function deferred(): Deferred {
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-/** Entries queued by one or more append calls, encoded into one buffer for one round. */
-class AppendBatch {
-  buf = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
-  length = 0;
-  firstIndex = 0;
-  count = 0;
-
-  /** Set when the batch first cuts the log back so that this index is the next one. */
-  constructor(readonly cutAt: number | undefined) {}
-
-  push(entry: Entry): void {
-    if (this.count++ === 0) this.firstIndex = entry.index;
-    const at = this.length;
-    const end = at + RECORD_HEADER_BYTES + entry.data.length;
-    if (end > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(end, this.buf.length * 2));
-      this.buf.copy(grown, 0, 0, at);
-      this.buf = grown;
-    }
-    const buf = this.buf;
-    buf.writeUInt32BE(entry.data.length, at);
-    writeU64(buf, at + 8, entry.index);
-    writeU64(buf, at + 16, entry.term);
-    buf[at + 24] = entry.type;
-    buf.set(entry.data, at + RECORD_HEADER_BYTES);
-    buf.writeUInt32BE(zlib.crc32(buf.subarray(at + 8, end)), at + 4);
-    this.length = end;
-  }
 }
 
 /** One unit of the serial work queue: an append round, a compaction or a reset. */
@@ -600,14 +542,8 @@ export class RaftLog {
         await fs.unlink(path.join(this.dir, name));
         continue;
       }
-      const m = SEGMENT_NAME.exec(name);
-      if (!m) continue;
-      const seq = Number(m[1]);
-      const firstIndex = Number(m[2]);
-      if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(firstIndex) || seq < 1 || firstIndex < 1) {
-        throw ioError(`bad raft log segment name ${name}`);
-      }
-      found.push({ seq, firstIndex, lastIndex: firstIndex - 1, bytes: 0 });
+      const seg = parseSegmentFileName(name);
+      if (seg) found.push(seg);
     }
     found.sort((a, b) => a.seq - b.seq);
     this.nextSeq = found.length > 0 ? found[found.length - 1].seq + 1 : 1;
@@ -646,22 +582,13 @@ export class RaftLog {
         throw ioError(`raft log segment ${segmentFileName(seg.seq, seg.firstIndex)} does not follow index ${prev.lastIndex}`);
       }
       const file = this.segmentPath(seg);
-      const buf = await fs.readFile(file);
-      const scan = scanSegment(buf, seg.firstIndex, s, Infinity);
+      const scan = recoverSegment(file, await fs.readFile(file), seg.firstIndex, s, i === found.length - 1);
       for (const e of scan.entries) entries.push(e);
       seg.lastIndex = scan.nextIndex - 1;
       seg.bytes = scan.end;
-      if (scan.damage === undefined) {
-        if (seg.lastIndex < seg.firstIndex && i < found.length - 1) throw ioError(`raft log segment ${file} is empty but is not the last one`);
-        continue;
-      }
-      const where = `raft log segment ${file} is damaged at byte ${scan.end} (index ${scan.nextIndex}: ${scan.damage})`;
-      if (i < found.length - 1) throw ioError(`${where}, and it is not the last segment`);
-      // A record with a good checksum but the wrong index is not a torn
-      // write: the file is not what its name says.
-      if (scan.damage === 'index' || !tornTail(buf, scan.end, scan.nextIndex)) {
-        throw ioError(`${where}, and records after it are intact: not a torn write`);
-      }
+      if (scan.damage === undefined) continue;
+      // A torn tail (recoverSegment refuses any other damage): cut it off
+      // before a new record is written after it.
       this.tail = await fs.open(file, 'r+');
       await this.tail.truncate(scan.end);
       await this.tail.sync();
@@ -692,278 +619,4 @@ export class RaftLog {
   private segmentPath(seg: Segment): string {
     return path.join(this.dir, segmentFileName(seg.seq, seg.firstIndex));
   }
-}
-
-// ---- records ---------------------------------------------------------------------
-
-/** How a scan stopped early: a short record, a bad checksum, or an unexpected index. */
-type Damage = 'torn' | 'checksum' | 'index';
-
-interface SegmentScan {
-  /** The valid records with index > keepAfter. */
-  entries: Entry[];
-  /** End of the last valid record scanned. */
-  end: number;
-  nextIndex: number;
-  damage: Damage | undefined;
-}
-
-function recordBytes(buf: Buffer, at: number): number {
-  return RECORD_HEADER_BYTES + buf.readUInt32BE(at);
-}
-
-/** The record at `at` if it is whole and its checksum matches: its end, else -1. */
-function validRecordEnd(buf: Buffer, at: number): number {
-  if (at + RECORD_HEADER_BYTES > buf.length) return -1;
-  const end = at + recordBytes(buf, at);
-  if (end > buf.length) return -1;
-  return zlib.crc32(buf.subarray(at + 8, end)) === buf.readUInt32BE(at + 4) ? end : -1;
-}
-
-/**
- * Checks the records of a segment from its start and collects those after
- * keepAfter; stops at the end, at the first damaged record, or before the
- * record with index stopAt.
- */
-function scanSegment(buf: Buffer, firstIndex: number, keepAfter: number, stopAt: number): SegmentScan {
-  const scan: SegmentScan = { entries: [], end: 0, nextIndex: firstIndex, damage: undefined };
-  while (scan.end < buf.length && scan.nextIndex < stopAt) {
-    const at = scan.end;
-    const end = validRecordEnd(buf, at);
-    if (end < 0) {
-      scan.damage = at + RECORD_HEADER_BYTES > buf.length || at + recordBytes(buf, at) > buf.length ? 'torn' : 'checksum';
-      break;
-    }
-    const index = readU64(buf, at + 8);
-    if (index !== scan.nextIndex) {
-      scan.damage = 'index';
-      break;
-    }
-    if (index > keepAfter) {
-      scan.entries.push({
-        index,
-        term: readU64(buf, at + 16),
-        type: buf[at + 24] as EntryType,
-        data: buf.subarray(at + RECORD_HEADER_BYTES, end),
-      });
-    }
-    scan.nextIndex++;
-    scan.end = end;
-  }
-  return scan;
-}
-
-/**
- * Whether damage at byte `at` of the last segment is a write that never
- * completed (cut it off) rather than corruption of acknowledged records
- * (refuse to open). If no valid record follows it, the damaged record is the
- * last one: torn, or corrupt past saving. If valid records follow, it is
- * corruption, unless the damaged stretch holds a zero-filled sector: the mark
- * of a page of the last round that never reached the disk while later pages
- * of the same write did (an appended block reads as zeros until written).
- * etcd's WAL decoder makes the same call (isTornEntry).
- */
-function tornTail(buf: Buffer, at: number, expectedIndex: number): boolean {
-  const next = findRecordAfter(buf, at, expectedIndex);
-  if (next < 0) return true;
-  for (let s = Math.ceil(at / SECTOR_BYTES) * SECTOR_BYTES; s + SECTOR_BYTES <= next; s += SECTOR_BYTES) {
-    if (isZero(buf, s, s + SECTOR_BYTES)) return true;
-  }
-  return false;
-}
-
-/** The offset of the first valid record after `at` with an index >= minIndex, or -1. */
-function findRecordAfter(buf: Buffer, at: number, minIndex: number): number {
-  const maxIndex = minIndex + Math.ceil((buf.length - at) / RECORD_HEADER_BYTES);
-  for (let p = at + 1; p + RECORD_HEADER_BYTES <= buf.length; p++) {
-    const index = readU64(buf, p + 8); // cheap filter before the checksum
-    if (index >= minIndex && index <= maxIndex && validRecordEnd(buf, p) >= 0) return p;
-  }
-  return -1;
-}
-
-function isZero(buf: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (buf[i] !== 0) return false;
-  return true;
-}
-
-function writeU64(buf: Buffer, at: number, value: number): void {
-  buf.writeUInt32BE(Math.floor(value / TWO_POW_32), at);
-  buf.writeUInt32BE(value >>> 0, at + 4);
-}
-
-function readU64(buf: Buffer, at: number): number {
-  return buf.readUInt32BE(at) * TWO_POW_32 + buf.readUInt32BE(at + 4);
-}
-
-// ---- small durable records: hardstate and logstart ----------------------------------
-
-function encodeHardState(hs: HardState): Buffer {
-  const vote = Buffer.from(hs.vote, 'utf8');
-  const body = Buffer.alloc(18 + vote.length);
-  writeU64(body, 0, hs.term);
-  writeU64(body, 8, hs.commit);
-  body.writeUInt16BE(vote.length, 16);
-  vote.copy(body, 18);
-  return body;
-}
-
-function decodeHardState(body: Buffer): HardState {
-  if (body.length < 18 || body.length !== 18 + body.readUInt16BE(16)) throw ioError('raft hard state record has a bad length');
-  return { term: readU64(body, 0), commit: readU64(body, 8), vote: body.toString('utf8', 18) };
-}
-
-function encodeLogStart(start: LogStart): Buffer {
-  const body = Buffer.alloc(24);
-  writeU64(body, 0, start.snapshotIndex);
-  writeU64(body, 8, start.snapshotTerm);
-  writeU64(body, 16, start.firstSeq);
-  return body;
-}
-
-function decodeLogStart(body: Buffer): LogStart {
-  if (body.length !== 24) throw ioError('raft logstart record has a bad length');
-  return { snapshotIndex: readU64(body, 0), snapshotTerm: readU64(body, 8), firstSeq: readU64(body, 16) };
-}
-
-const SLOT_BYTES = 4096;
-const SLOT_HEADER_BYTES = 16;
-
-/**
- * A small record updated in place, durably and atomically, with one
- * fdatasync per update and no rename. The file holds two slots, 4 KiB apart
- * so that they share no disk sector or page:
- *
- *   [crc u32][len u32][seq u64][body: len bytes]    crc = crc32(len .. end of body)
- *
- * The valid slot with the higher seq is current. An update writes the other
- * slot with seq + 1 and fdatasyncs it: a crash mid-write tears at most that
- * slot, whose checksum then fails, and the current one (the previous term and
- * vote) is untouched. The same guarantee from a temp file would cost a
- * rename and a directory fsync on top, and the driver saves the hard state
- * whenever commit moves. The file is created whole (temp file, fdatasync,
- * rename, directory fsync), so it never exists without a valid slot.
- */
-class SlotFile {
-  private constructor(
-    private readonly fh: FileHandle,
-    private seq: number,
-    private nextSlot: number,
-  ) {}
-
-  /** Opens `file`, creating it holding `initial` if it is missing and `initial` is given. */
-  static async open(file: string, initial: Buffer | undefined): Promise<{ file: SlotFile; body: Buffer }> {
-    let fh: FileHandle;
-    try {
-      fh = await fs.open(file, 'r+');
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT') || !initial) throw asIoError(err, `cannot open ${file}`);
-      const image = Buffer.alloc(2 * SLOT_BYTES);
-      encodeSlot(initial, 1).copy(image, 0);
-      const tmp = `${file}.tmp`;
-      const out = await fs.open(tmp, 'w');
-      try {
-        await writeFully(out, image, 0, image.length, 0);
-        await out.datasync();
-      } finally {
-        await out.close();
-      }
-      await fs.rename(tmp, file);
-      await fsyncDir(path.dirname(file));
-      fh = await fs.open(file, 'r+');
-    }
-    try {
-      const image = Buffer.alloc(2 * SLOT_BYTES);
-      await fh.read(image, 0, image.length, 0);
-      const slots = [decodeSlot(image.subarray(0, SLOT_BYTES)), decodeSlot(image.subarray(SLOT_BYTES))];
-      const current = (slots[1]?.seq ?? 0) > (slots[0]?.seq ?? 0) ? 1 : 0;
-      const slot = slots[current];
-      if (!slot) throw ioError(`${file} holds no valid slot`);
-      return { file: new SlotFile(fh, slot.seq, 1 - current), body: slot.body };
-    } catch (err) {
-      await fh.close().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  async write(body: Buffer): Promise<void> {
-    const record = encodeSlot(body, this.seq + 1);
-    await writeFully(this.fh, record, 0, record.length, this.nextSlot * SLOT_BYTES);
-    await this.fh.datasync();
-    this.seq++;
-    this.nextSlot = 1 - this.nextSlot;
-  }
-
-  close(): Promise<void> {
-    return this.fh.close();
-  }
-}
-
-function encodeSlot(body: Buffer, seq: number): Buffer {
-  if (body.length > SLOT_BYTES - SLOT_HEADER_BYTES) throw invalid(`a slot record of ${body.length} bytes is too large`);
-  const record = Buffer.alloc(SLOT_HEADER_BYTES + body.length);
-  record.writeUInt32BE(body.length, 4);
-  writeU64(record, 8, seq);
-  body.copy(record, SLOT_HEADER_BYTES);
-  record.writeUInt32BE(zlib.crc32(record.subarray(4)), 0);
-  return record;
-}
-
-function decodeSlot(slot: Buffer): { seq: number; body: Buffer } | undefined {
-  const len = slot.readUInt32BE(4);
-  if (len > SLOT_BYTES - SLOT_HEADER_BYTES) return undefined;
-  const end = SLOT_HEADER_BYTES + len;
-  if (zlib.crc32(slot.subarray(4, end)) !== slot.readUInt32BE(0)) return undefined;
-  const seq = readU64(slot, 8);
-  return seq > 0 ? { seq, body: Buffer.from(slot.subarray(SLOT_HEADER_BYTES, end)) } : undefined;
-}
-
-// ---- small I/O helpers ------------------------------------------------------------
-
-async function writeFully(fh: FileHandle, buf: Buffer, start: number, end: number, position: number): Promise<void> {
-  let at = start;
-  while (at < end) {
-    const { bytesWritten } = await fh.write(buf, at, end - at, position + (at - start));
-    if (bytesWritten <= 0) throw ioError('raft log write made no progress');
-    at += bytesWritten;
-  }
-}
-
-/** Makes the directory's entries (files created, renamed, unlinked) durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** mkdir -p, then makes each directory it created durable in its parent. */
-async function ensureDurableDir(dir: string): Promise<void> {
-  const created = await fs.mkdir(dir, { recursive: true });
-  if (created === undefined) return;
-  const top = path.resolve(created);
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    await fsyncDir(path.dirname(d));
-    if (d === top || d === path.dirname(d)) break;
-  }
-}
-
-function ioError(message: string): StrataError {
-  return new StrataError(ErrorCode.IO, message);
-}
-
-function invalid(message: string): StrataError {
-  return new StrataError(ErrorCode.INVALID_ARGUMENT, message);
-}
-
-function asIoError(err: unknown, message: string): StrataError {
-  if (err instanceof StrataError) return err;
-  const detail = err instanceof Error ? err.message : String(err);
-  return new StrataError(ErrorCode.IO, `${message}: ${detail}`, { cause: err });
-}
-
-function isErrno(err: unknown, code: string): boolean {
-  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
 }

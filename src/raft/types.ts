@@ -79,9 +79,20 @@ export interface Message {
   entries: Entry[];
   commit: number;
   reject: boolean;
-  /** appendResponse reject: the follower's last index, so the leader can skip back. */
+  /**
+   * appendResponse reject: where the leader should probe next (etcd's hint:
+   * the follower's last index at or below the probe whose term is at most
+   * the leader's; that term rides in logTerm), so a whole term is skipped at
+   * once. (Pre)vote rejections carry the voter's commit index and its term
+   * in index/logTerm instead, so a removed leader holding that very entry
+   * can learn the commit and finish a membership change.
+   */
   rejectHint: number;
-  /** heartbeat(Response): ReadIndex round id echoed back; 0 when none. */
+  /**
+   * heartbeat(Response): the ReadIndex round id echoed back, 0 when none.
+   * vote: 1 (CAMPAIGN_TRANSFER) when the campaign is a leadership transfer,
+   * which voters honour even while they hear from a leader.
+   */
   context: number;
   /** snapshot: what is being installed. The bytes travel outside the core. */
   snapshot?: SnapshotMeta;
@@ -141,7 +152,12 @@ export interface RaftConfig {
 /** What a node starts from after a restart (or a fresh start with an empty log). */
 export interface RaftInitialState {
   hardState: HardState;
-  /** Membership as of `applied` (or the initial peers on a fresh start). */
+  /**
+   * Membership as of `applied`; on a fresh start, the peers it is started
+   * with. A master joining a running group must start with the membership it
+   * joins (every member, itself included): the log's changes are replayed
+   * over it, and the bootstrap members are never in the log.
+   */
   conf: ConfState;
   /** Index and term of the last entry dropped from the log (0, 0 for a fresh log). */
   snapshotIndex: number;
