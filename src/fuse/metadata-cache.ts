@@ -145,12 +145,41 @@ export class MetadataCache {
   }
 
   /**
+   * This mount removed path (unlink; rmdir with dir set):
+   * nothing is kept about it or below it, and the parent changes as the
+   * master's touchDir changed it: mtime and ctime at least now (this
+   * machine's clock standing in for the master's, which the reply does not
+   * carry), one link fewer for a directory. The parent's listing is dropped.
+   */
+  unlinked(path: string, dir: boolean): void {
+    this.forget(path, dir);
+    const parent = parentPath(path);
+    this.dropListing(parent);
+    const p = this.entries.get(parent);
+    if (p === undefined) return;
+    const t = this.now();
+    p.info = {
+      ...p.info,
+      mtimeMs: Math.max(Number(p.info.mtimeMs), t),
+      ctimeMs: Math.max(Number(p.info.ctimeMs), t),
+      nlink: p.info.nlink - (dir ? 1 : 0),
+    };
+  }
+
+  /**
    * path changed through this mount in a way only the master can describe
-   * (unlink, rmdir, either end of a rename): nothing is kept about it (with
-   * subtree, nor about anything below it), nor about its parent, whose times
-   * changed.
+   * (either end of a rename, a call that failed half way): nothing is kept
+   * about it (with subtree, nor about anything below it), nor about its
+   * parent, whose times changed.
    */
   removed(path: string, subtree: boolean): void {
+    this.forget(path, subtree);
+    const parent = parentPath(path);
+    this.entries.delete(parent);
+    this.dropListing(parent);
+  }
+
+  private forget(path: string, subtree: boolean): void {
     this.entries.delete(path);
     this.dropListing(path);
     if (subtree) {
@@ -158,9 +187,6 @@ export class MetadataCache {
       for (const p of this.entries.keys()) if (p.startsWith(prefix)) this.entries.delete(p);
       for (const p of [...this.listings.keys()]) if (p.startsWith(prefix)) this.dropListing(p);
     }
-    const parent = parentPath(path);
-    this.entries.delete(parent);
-    this.dropListing(parent);
   }
 
   /** The attributes of path changed (chmod, utimens, setxattr…): forgotten, or replaced by the master's answer. */

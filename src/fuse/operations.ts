@@ -105,17 +105,21 @@ export class StrataFuseAdapter {
   async rmdir(path: string): Promise<void> {
     try {
       await this.fs.delete(path, { recursive: false });
-    } finally {
-      this.meta.removed(path, true); // also when refused: what the master said is better asked again
+    } catch (err) {
+      this.meta.removed(path, true); // refused: what the cache had is better asked again
+      throw err;
     }
+    this.meta.unlinked(path, true);
   }
 
   async unlink(path: string): Promise<void> {
     try {
       await this.fs.delete(path, { recursive: false });
-    } finally {
+    } catch (err) {
       this.meta.removed(path, false);
+      throw err;
     }
+    this.meta.unlinked(path, false);
     this.files.removed(path);
   }
 

@@ -16,6 +16,12 @@ import type { FileInfo } from '../common/api';
 export const BLOCK_SIZE = 1 << 20;
 /** The largest read-ahead window, in blocks. */
 export const READ_AHEAD_MAX_BLOCKS = 8;
+/**
+ * Missing blocks next to each other are fetched together, this many at
+ * most per under store read: each read has a cost of its own (the local
+ * store opens, checks and closes the file; S3 sends a request).
+ */
+export const FETCH_RUN_BLOCKS = 4;
 /** What the cache holds at most, fetched and in flight. */
 export const READ_CACHE_BYTES = 64 << 20;
 
@@ -111,13 +117,11 @@ export class SequentialReader {
     }
     this.nextBlock = Math.max(this.nextBlock, last + 1);
     const version = `${info.id}:${info.fingerprint}:${size}:${info.mtimeMs}:`;
+    // The blocks asked for and those ahead (started now, awaited by whoever reads there).
+    const lastBlock = Math.floor((size - 1) / BLOCK_SIZE);
+    this.fetchMissing(version, first, Math.min(last + this.window, lastBlock));
     const wanted: Array<Promise<Buffer>> = [];
     for (let i = first; i <= last; i++) wanted.push(this.block(version, i));
-    // Ahead: started now, awaited by whoever reads there.
-    const lastBlock = Math.floor((size - 1) / BLOCK_SIZE);
-    for (let i = last + 1; i <= Math.min(last + this.window, lastBlock); i++) {
-      this.block(version, i).catch(() => undefined);
-    }
     let done = 0;
     for (let i = first; i <= last; i++) {
       const data = await wanted[i - first];
@@ -134,5 +138,27 @@ export class SequentialReader {
 
   private block(version: string, index: number): Promise<Buffer> {
     return this.cache.get(version + index, () => this.fetch(index * BLOCK_SIZE, BLOCK_SIZE));
+  }
+
+  /** Starts fetching the blocks from..to not cached yet, neighbours together (FETCH_RUN_BLOCKS at most per read). */
+  private fetchMissing(version: string, from: number, to: number): void {
+    let i = from;
+    while (i <= to) {
+      if (this.cache.has(version + i)) {
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end < to && end - i + 1 < FETCH_RUN_BLOCKS && !this.cache.has(version + (end + 1))) end++;
+      const start = i;
+      const run = end === start ? null : this.fetch(start * BLOCK_SIZE, (end - start + 1) * BLOCK_SIZE);
+      run?.catch(() => undefined); // each block's promise below reports it
+      for (let b = start; b <= end; b++) {
+        const at = (b - start) * BLOCK_SIZE;
+        const data = run === null ? null : run.then((buf) => buf.subarray(Math.min(at, buf.length), Math.min(at + BLOCK_SIZE, buf.length)));
+        this.cache.get(version + b, () => data ?? this.fetch(b * BLOCK_SIZE, BLOCK_SIZE)).catch(() => undefined);
+      }
+      i = end + 1;
+    }
   }
 }

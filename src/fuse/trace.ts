@@ -23,7 +23,8 @@ export class RequestTrace {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const start = BigInt(Math.round(e.startTime * 1e6)) - this.perfAtT0;
-        this.lines.push(`${start / 1000n} ${Math.round(e.duration * 1000)} gc ${e.name} -`);
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind ?? 0; // 1 minor, 2 major, 4 incremental, 8 weak callbacks
+        this.lines.push(`${start / 1000n} ${Math.round(e.duration * 1000)} gc kind${kind} -`);
       }
     }).observe({ entryTypes: ['gc'] });
   }

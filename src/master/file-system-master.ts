@@ -120,15 +120,12 @@ export class FileSystemMaster {
         return { entries: startAfter === '' ? [this.toFileInfo(names, inode)] : [], hasMore: false };
       }
       if (!inode.loaded) throw new NeedsLoad(names);
-      const children = await this.tree.store.listChildren(inode.id, startAfter, pageSize + 1);
+      const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
       const hasMore = children.length > pageSize;
-      const page = hasMore ? children.slice(0, pageSize) : children;
-      const inodes = await Promise.all(page.map((c) => this.tree.store.getInode(c.id)));
       const entries: FileInfo[] = [];
-      page.forEach((child, i) => {
-        const childInode = inodes[i];
-        if (childInode !== null) entries.push(this.toFileInfo([...names, child.name], childInode));
-      });
+      for (const child of hasMore ? children.slice(0, pageSize) : children) {
+        if (child.inode !== null) entries.push(this.toFileInfo([...names, child.name], child.inode));
+      }
       return { entries, hasMore };
     });
   }
@@ -607,6 +604,12 @@ export class FileSystemMaster {
   /** Stops background work (the sweeper) at its next entry; resumed on restart. */
   async stopBackground(): Promise<void> {
     await this.sweeper.stop();
+  }
+
+  /** No longer leading: stop background work and drop the stores opened (another leader may change the mounts). */
+  async stopLeading(): Promise<void> {
+    await this.stopBackground();
+    await this.sync.close();
   }
 
   /** Stops background work, then closes the under stores. */

@@ -245,6 +245,27 @@ export class InodeStore {
     return rows.map((row) => ({ name: edgeNameOf(row.key), id: readU64(row.value) }));
   }
 
+  /**
+   * A page of a directory with the inode of each entry, all read at one
+   * moment of RocksDB (which holds every acknowledged change): the cache
+   * could hold a newer inode than an edge scanned a moment before, and a
+   * listing would show a state that never was (a file replaced by a rename
+   * missing from its directory).
+   */
+  async listPage(parent: number, startAfter: string, limit: number): Promise<Array<ChildEntry & { inode: Inode | null }>> {
+    const range = edgeRange(parent);
+    const bounds = startAfter === '' ? { gte: range.gte, lt: range.lt } : { gt: edgeKey(parent, startAfter), lt: range.lt };
+    return this.rocks.readAtOnce(async (view) => {
+      const rows = await view.scan(bounds, limit);
+      const children = rows.map((row) => ({ name: edgeNameOf(row.key), id: readU64(row.value) }));
+      const values = await view.getMany(children.map((c) => inodeKey(c.id)));
+      return children.map((c, i) => {
+        const value = values[i];
+        return { ...c, inode: value === null ? null : decodeInode(c.id, value) };
+      });
+    });
+  }
+
   /** Whether a directory has any entry (one-key scan). */
   async hasChildren(parent: number): Promise<boolean> {
     return (await this.listChildren(parent, '', 1)).length > 0;

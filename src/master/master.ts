@@ -21,7 +21,8 @@ import type { MasterConfig } from '../common/config';
 import { ErrorCode, StrataError } from '../common/errors';
 import { RaftNode } from '../raft/node';
 import { RaftTransport } from '../raft/transport';
-import type { ConfChange, Peer } from '../raft/types';
+import { applyConfChange, type ConfChange, type Peer } from '../raft/types';
+import { inTerm } from './call-context';
 import { FileSystemMaster } from './file-system-master';
 import { Inode, InodeKind, ROOT_ID } from './inode';
 import { InodeStore } from './inode-store';
@@ -149,14 +150,21 @@ export class Master {
    * formatted yet, reconcile what a crashed leader left half done, then serve.
    */
   private async takeLead(term: number): Promise<void> {
-    try {
-      if ((await this.store?.getInode(ROOT_ID)) === null) await this.format();
-      await this.fs?.startBackground();
-      if (this.raft?.term === term && this.raft.serving) this.servingTerm = term;
-    } catch (err) {
-      // Lost the lead meanwhile, or a store failed: the next leader tries again.
-      if (this.raft?.isLeader === true && this.raft.term === term) {
-        process.stderr.write(`strata master: taking the lead failed: ${String(err)}\n`);
+    // Retried while this master leads in the term: a store that is down must
+    // not leave a leader that never serves (intents under it stay open).
+    for (let attempt = 0; this.raft?.isLeader === true && this.raft.term === term && this.closing === null; attempt++) {
+      try {
+        // The work (and the sweeper it starts) proposes only within this term.
+        await inTerm(term, async () => {
+          if ((await this.store?.getInode(ROOT_ID)) === null) await this.format();
+          await this.fs?.startBackground();
+        }).result;
+        if (this.raft?.term === term && this.raft.serving) this.servingTerm = term;
+        return;
+      } catch (err) {
+        if (this.raft?.isLeader !== true || this.raft.term !== term) return;
+        process.stderr.write(`strata master: taking the lead failed (attempt ${attempt + 1}): ${String(err)}\n`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
       }
     }
   }
@@ -164,7 +172,7 @@ export class Master {
   private loseLead(): void {
     this.servingTerm = 0;
     this.sm?.rejectPending(this.node.notLeader());
-    void this.fs?.stopBackground();
+    void this.fs?.stopLeading();
   }
 
   /** A fresh data directory: the root inode and the root mount, through the journal. */
@@ -235,7 +243,7 @@ export class Master {
     const member = this.node.conf.voters.find((p) => p.id === change.id);
     const already = change.type === 'add' ? member !== undefined && member.address === change.address : member === undefined;
     if (already) return { peers: this.node.conf.voters, leaderId: this.node.leaderId ?? '' };
-    const at = this.node.proposeConfChange(change);
+    const at = this.node.proposeConfChange({ ...change, voters: applyConfChange(this.node.conf, change).voters });
     await this.sm?.waitApplied(at);
     return { peers: this.node.conf.voters, leaderId: this.node.leaderId ?? '' };
   }
@@ -267,15 +275,16 @@ export class Master {
   }
 
   private async doClose(): Promise<void> {
-    await this.handOffLead();
     const server = this.server;
     if (server !== null) {
-      // Let calls in flight finish (their locks, Raft entries), then stop.
-      // Session streams stay open as long as their clients do: end them once
-      // their calls in flight are answered; then end the peers' Raft streams,
-      // which never end by themselves, so shutdown is prompt.
+      // Let calls in flight finish (their locks, Raft entries, under store
+      // changes) before the lead moves: a change still running here while a
+      // new leader reconciles it would race it. Session streams stay open as
+      // long as their clients do: end them once their calls are answered;
+      // then end the peers' Raft streams, which never end by themselves.
       this.sessions.drain();
       await this.sessions.drained(5000);
+      await this.handOffLead();
       this.transport?.endIncoming();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

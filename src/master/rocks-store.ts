@@ -210,15 +210,59 @@ export class RocksStore {
   }
 
   /**
+   * A range scan and then point reads that all see one moment of the store
+   * (a RocksDB snapshot): for reads that must not mix two states, such as a
+   * directory page (edges, then the inodes they name).
+   */
+  async readAtOnce<T>(read: (view: { scan: RocksStore['scan']; getMany: (keys: Buffer[]) => Promise<Array<Buffer | null>> }) => Promise<T>): Promise<T> {
+    if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'store is closed');
+    const session = this.db.snapshot();
+    try {
+      return await read({
+        scan: async (range, limit) => {
+          const out: Array<{ key: Buffer; value: Buffer }> = [];
+          for await (const entry of session.iterator({ ...range, limit, capacity: Math.max(8, Math.min(limit, 1024)) })) {
+            out.push({ key: entry.key, value: entry.value });
+          }
+          return out;
+        },
+        getMany: async (keys) => {
+          if (keys.length === 0) return [];
+          const batch = session.read({ capacity: keys.length });
+          try {
+            const values = keys.map((k) => batch.get(k));
+            batch.tryFlush();
+            return await Promise.all(values);
+          } finally {
+            batch.destroy();
+          }
+        },
+      });
+    } finally {
+      await session.close();
+    }
+  }
+
+  /**
    * Every key and value as of this call (a RocksDB snapshot taken now), in
    * key order: what a Raft snapshot sends. Call release() when done.
    */
   openSnapshot(): { rows: AsyncIterable<{ key: Buffer; value: Buffer }>; release: () => Promise<void> } {
     if (this.closed) throw new StrataError(ErrorCode.CLOSED, 'store is closed');
     const session = this.db.snapshot();
+    const rows = session.iterator({ gte: Buffer.alloc(0), lt: Buffer.from([0xff]), capacity: 1024 });
     return {
-      rows: session.iterator({ gte: Buffer.alloc(0), lt: Buffer.from([0xff]), capacity: 1024 }),
-      release: () => session.close(),
+      rows,
+      // The iterator holds the snapshot and a handle that RocksDB's close
+      // waits for: destroy it first, whether or not it was read to the end.
+      release: async () => {
+        if (!rows.destroyed) {
+          const closed = new Promise<void>((resolve) => rows.once('close', () => resolve()));
+          rows.destroy();
+          await closed;
+        }
+        await session.close();
+      },
     };
   }
 

@@ -17,6 +17,7 @@ import { ConfState, Entry, EntryType, SnapshotMeta, applyConfChange, decodeConfC
 import { Inode } from './inode';
 import { InodeStore, LruCache, WriteSet } from './inode-store';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
+import { currentCall } from './call-context';
 import { MountEntry, MountTable } from './mount-table';
 import { Prefix, WriteOp, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64, xattrKey, xattrRange } from './rocks-store';
 
@@ -28,7 +29,8 @@ interface Pending {
 
 /** Where proposals go: the Raft node (an interface, so the state machine does not own it). */
 export interface Proposer {
-  propose(data: Buffer): { index: number; term: number };
+  /** Refuses (NOT_LEADER) unless this node leads in `term`, when given. */
+  propose(data: Buffer, term?: number): { index: number; term: number };
 }
 
 /** Rows per RocksDB batch when a snapshot is installed. */
@@ -49,6 +51,8 @@ export class StateMachine implements RaftStateMachine {
    * the caller replies in RocksDB on a miss (highestSeq), raised by apply.
    */
   readonly latestSeq = new LruCache<string, number>(100_000);
+  /** Replies of the batch being applied, until it is in RocksDB (latestSeq already counts them). */
+  private readonly stagedReplies = new Map<string, unknown>();
 
   constructor(
     private readonly store: InodeStore,
@@ -102,11 +106,13 @@ export class StateMachine implements RaftStateMachine {
   propose(entry: JournalEntry): Promise<void> {
     if (this.proposer === null) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the master is not started'));
     let at: { index: number; term: number };
+    const call = currentCall();
     try {
-      at = this.proposer.propose(encodeEntry(entry));
+      at = this.proposer.propose(encodeEntry(entry), call?.term);
     } catch (err) {
       return Promise.reject(err); // NOT_LEADER, CLOSED, or IO once the node has failed
     }
+    if (call !== undefined) call.proposed = true;
     return new Promise<void>((resolve, reject) => this.pending.set(at.index, { term: at.term, resolve, reject }));
   }
 
@@ -136,7 +142,10 @@ export class StateMachine implements RaftStateMachine {
         conf = applyConfChange(conf ?? this.initialMembership, decodeConfChange(e.data));
         set.put(metaKey('conf'), Buffer.from(JSON.stringify(conf)));
       } else if (e.data.length > 0) {
-        await this.applyEntry(set, decodeEntry(e.data));
+        const entry = decodeEntry(e.data);
+        // A client call applied before (a copy proposed by a leader that lost
+        // and regained the lead) changes nothing the second time.
+        if (entry.caller === undefined || !(await this.wasApplied(entry.caller.clientId, entry.caller.seq))) await this.applyEntry(set, entry);
       }
       applied = e.index;
     }
@@ -146,7 +155,11 @@ export class StateMachine implements RaftStateMachine {
     set.put(metaKey('appliedTerm'), u64(last.term));
     // Ids are never reused, even when the newest inodes were deleted before a restart.
     set.put(metaKey('nextId'), u64(this.nextFreeId));
-    await this.store.commit(set);
+    try {
+      await this.store.commit(set);
+    } finally {
+      this.stagedReplies.clear();
+    }
     this.appliedIndex = applied;
     this.appliedTermValue = last.term;
     this.membership = conf;
@@ -262,12 +275,21 @@ export class StateMachine implements RaftStateMachine {
     const caller = entry.caller;
     if (caller !== undefined) {
       set.put(callerKey(caller.clientId, caller.seq), Buffer.from(JSON.stringify(entry.reply ?? null)));
+      this.stagedReplies.set(`${caller.clientId}#${caller.seq}`, entry.reply ?? null);
       if (caller.firstIncomplete > 0) {
         set.deleteRange(callerKey(caller.clientId, 0), callerKey(caller.clientId, Math.min(caller.firstIncomplete, caller.seq)));
       }
       const latest = this.latestSeq.get(caller.clientId) ?? 0;
       if (caller.seq > latest) this.latestSeq.set(caller.clientId, caller.seq);
     }
+  }
+
+  /** Whether the client's call (clientId, seq) was applied before; the same answer on every master. */
+  private async wasApplied(clientId: string, seq: number): Promise<boolean> {
+    const latest = this.latestSeq.get(clientId);
+    if (latest !== undefined && seq > latest) return false; // latestSeq, when known, is exact
+    if (this.stagedReplies.has(`${clientId}#${seq}`)) return true;
+    return (await this.store.rocks.get(callerKey(clientId, seq))) !== null;
   }
 
   /**
@@ -288,6 +310,8 @@ export class StateMachine implements RaftStateMachine {
 
   /** The stored reply of an applied call, or undefined if that call was never applied. */
   async callerReply(clientId: string, seq: number): Promise<unknown> {
+    const staged = this.stagedReplies.get(`${clientId}#${seq}`);
+    if (staged !== undefined) return staged;
     const value = await this.store.rocks.get(callerKey(clientId, seq));
     return value === null ? undefined : (JSON.parse(value.toString('utf8')) as unknown);
   }

@@ -19,7 +19,7 @@ import type { StateMachine } from './state-machine';
 import type { TrashSweeper } from './trash-sweeper';
 
 export class UnderStoreSync {
-  private readonly ufsByMount = new Map<number, Promise<UnderStore>>();
+  private readonly ufsByMount = new Map<string, Promise<UnderStore>>();
   /** Directory loads under way, by path, so concurrent misses share one. */
   private readonly loading = new Map<string, Promise<void>>();
 
@@ -44,13 +44,21 @@ export class UnderStoreSync {
    */
   async reconcileIntents(replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<number> {
     const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
+    let closed = 0;
     for (const row of rows) {
       const intent = JSON.parse(row.value.toString('utf8')) as UfsIntent;
-      if (intent.kind === 'rename') {
-        await this.reconcileRename(parsePath(intent.src), parsePath(intent.dst));
-      } else {
-        const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
-        for (const names of paths) await this.reconcilePath(names);
+      try {
+        if (intent.kind === 'rename') {
+          await this.reconcileRename(parsePath(intent.src), parsePath(intent.dst));
+        } else {
+          const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
+          for (const names of paths) await this.reconcilePath(names);
+        }
+      } catch (err) {
+        if (err instanceof StrataError && (err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.CLOSED)) throw err;
+        // A store that is down: the intent stays open for the next leader or restart.
+        process.stderr.write(`strata master: an under store change stays unreconciled for now: ${String(err)}\n`);
+        continue;
       }
       const close: JournalEntry = { ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] };
       if (intent.call !== undefined) {
@@ -58,8 +66,9 @@ export class UnderStoreSync {
         if (reply !== undefined) Object.assign(close, { caller: intent.call.caller, reply });
       }
       await this.sm.propose(close);
+      closed++;
     }
-    return rows.length;
+    return closed;
   }
 
   /**
@@ -281,19 +290,24 @@ export class UnderStoreSync {
   }
 
   ufs(mount: MountEntry): Promise<UnderStore> {
-    const cached = this.ufsByMount.get(mount.id);
+    // Keyed by everything that defines the store, not the id alone: another
+    // leader may have unmounted it and given its id to a different mount.
+    const key = storeKey(mount);
+    const cached = this.ufsByMount.get(key);
     if (cached !== undefined) return cached;
     const store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
-    store.catch(() => this.ufsByMount.delete(mount.id));
-    this.ufsByMount.set(mount.id, store);
+    store.catch(() => this.ufsByMount.delete(key));
+    this.ufsByMount.set(key, store);
     return store;
   }
 
   /** Closes and forgets the store of a mount that is gone (its id may be given to a later mount). */
   async forgetMount(mountId: number): Promise<void> {
-    const store = this.ufsByMount.get(mountId);
-    this.ufsByMount.delete(mountId);
-    if (store !== undefined) await store.then((s) => s.close()).catch(() => undefined);
+    for (const [key, store] of [...this.ufsByMount]) {
+      if (!key.startsWith(`${mountId}|`)) continue;
+      this.ufsByMount.delete(key);
+      await store.then((s) => s.close()).catch(() => undefined);
+    }
   }
 
   /** Closes the under stores opened so far. */
@@ -322,4 +336,8 @@ export function kindOfUfs(status: UfsStatus): InodeKind {
 /** Names strata cannot hold (see paths.ts) are skipped when loading a directory. */
 export function isRepresentableName(name: string): boolean {
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0') && Buffer.byteLength(name) <= 255;
+}
+
+function storeKey(mount: MountEntry): string {
+  return `${mount.id}|${mount.ufsUri}|${mount.readOnly}|${JSON.stringify(mount.options)}`;
 }

@@ -102,6 +102,9 @@ export class RaftNode {
   private readScheduled = false;
   private readonly snapshotsSending = new Set<NodeId>();
   private receivingSnapshot = false;
+  /** Snapshots received and offered to the core, by term:index, until one is installed. */
+  private readonly receivedSnapshots = new Map<string, string>();
+  private compaction: Promise<void> = Promise.resolve();
   private listener: LeadershipListener | null = null;
   private linkedConf = '';
 
@@ -119,6 +122,10 @@ export class RaftNode {
     this.compactKeep = options.compactKeep ?? 5_000;
   }
 
+  private receivedFile(meta: SnapshotMeta): string {
+    return path.join(this.options.dir, `snapshot-${snapshotName(meta)}.recv`);
+  }
+
   private get pendingSnapshotFile(): string {
     return path.join(this.options.dir, 'snapshot.pending');
   }
@@ -130,6 +137,9 @@ export class RaftNode {
    */
   async open(storedConf: ConfState | null, appliedTerm: number): Promise<void> {
     await fs.mkdir(this.options.dir, { recursive: true });
+    for (const name of await fs.readdir(this.options.dir)) {
+      if (/^snapshot-.*\.recv$/.test(name)) await fs.rm(path.join(this.options.dir, name), { force: true }); // offers a crash cut short
+    }
     const persisted = await this.log.open();
     await this.finishPendingInstall();
     let { entries, snapshotIndex, snapshotTerm } = persisted;
@@ -213,9 +223,13 @@ export class RaftNode {
 
   // ------------------------------------------------------------ proposals
 
-  /** Appends an entry (leader only); the caller waits for its apply. */
-  propose(data: Buffer): { index: number; term: number } {
+  /**
+   * Appends an entry (leader only); the caller waits for its apply. With
+   * `term`, only while this node leads in that very term.
+   */
+  propose(data: Buffer, term?: number): { index: number; term: number } {
     this.checkUsable();
+    if (term !== undefined && (term !== this.core.term || !this.core.isLeader)) throw this.notLeader();
     const at = this.core.propose(data);
     this.schedule();
     return at;
@@ -416,7 +430,7 @@ export class RaftNode {
     if (this.compacting || applied - this.lastCompactAt < this.compactEvery) return;
     this.compacting = true;
     const upTo = applied - this.compactKeep;
-    this.sm
+    this.compaction = this.sm
       .flush()
       .then(async () => {
         const term = this.core.termAt(upTo);
@@ -463,7 +477,11 @@ export class RaftNode {
     if (this.receivingSnapshot || this.stopped || header.snapshot === undefined) return false;
     this.receivingSnapshot = true;
     try {
-      await receiveSnapshotFile(path.join(this.options.dir, 'snapshot.recv'), chunks);
+      // One file per snapshot: a second stream arriving before the first is
+      // installed must not overwrite the file the core has accepted.
+      const file = this.receivedFile(header.snapshot);
+      await receiveSnapshotFile(file, chunks);
+      this.receivedSnapshots.set(snapshotName(header.snapshot), file);
       this.step(header);
       return true;
     } finally {
@@ -479,9 +497,13 @@ export class RaftNode {
   private async installSnapshot(meta: SnapshotMeta): Promise<void> {
     await this.applyChain; // the install replaces the state that applies write to
     const dir = this.options.dir;
+    const received = this.receivedSnapshots.get(snapshotName(meta)) ?? this.receivedFile(meta);
     await writeFileDurable(path.join(dir, 'snapshot.pending.meta'), JSON.stringify(meta));
-    await fs.rename(path.join(dir, 'snapshot.recv'), this.pendingSnapshotFile);
+    await fs.rename(received, this.pendingSnapshotFile);
     await fsyncDir(dir);
+    // Other received files are older offers the core did not take.
+    for (const file of this.receivedSnapshots.values()) await fs.rm(file, { force: true });
+    this.receivedSnapshots.clear();
     await this.finishPendingInstall();
   }
 
@@ -495,6 +517,9 @@ export class RaftNode {
       return; // nothing pending
     }
     await this.sm.installSnapshot(meta, this.pendingSnapshotFile);
+    // RocksDB's own writes are not synced: make the new state durable before
+    // the log that could rebuild it is dropped.
+    await this.sm.flush();
     await this.log.reset(meta.index, meta.term);
     this.appliedTerm = meta.term;
     this.lastCompactAt = meta.index;
@@ -551,6 +576,7 @@ export class RaftNode {
     this.failReads(new StrataError(ErrorCode.CLOSED, 'the master is shutting down'));
     while (this.processing) await new Promise((r) => setTimeout(r, 5));
     await this.applyChain.catch(() => undefined);
+    await this.compaction.catch(() => undefined);
     await this.log.close();
   }
 }
@@ -563,4 +589,8 @@ async function writeFileDurable(file: string, content: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+function snapshotName(meta: SnapshotMeta): string {
+  return `${meta.term}-${meta.index}`;
 }

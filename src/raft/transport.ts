@@ -21,6 +21,8 @@ import type { SnapshotChunk__Output } from '../gen/strata/raft/SnapshotChunk';
 import { decodeMessage, encodeMessage } from './codec';
 import type { Message, NodeId, Peer } from './types';
 
+/** A snapshot stream that takes longer than this is cut (a dead peer must not pin the sender). */
+const SNAPSHOT_DEADLINE_MS = 10 * 60 * 1000;
 const RAFT_PROTO = path.join(__dirname, '..', '..', '..', 'proto', 'raft.proto');
 
 export function loadRaftProto(): ProtoGrpcType {
@@ -102,20 +104,39 @@ export class RaftTransport {
           resolve(ok);
         }
       };
-      const call = link.client.InstallSnapshot((err, reply) => done(err === null && reply?.accepted === true));
+      const call = link.client.InstallSnapshot({ deadline: Date.now() + SNAPSHOT_DEADLINE_MS }, (err, reply) => done(err === null && reply?.accepted === true));
+      // 'drain' never comes once the call has ended (refused, peer gone): wait for either.
+      let callEnded = false;
+      let wakePump = () => undefined as void;
+      const ended = new Promise<void>((resolve) => (wakePump = resolve));
+      const iterator = chunks[Symbol.asyncIterator]();
       void (async () => {
         try {
           call.write({ header: encodeMessage(header) });
-          for await (const data of chunks) {
-            if (settled) return;
-            if (!call.write({ data })) await new Promise((r) => call.once('drain', r));
+          for (;;) {
+            if (settled || callEnded) return;
+            const next = await iterator.next();
+            if (next.done === true) break;
+            if (!call.write({ data: next.value })) await Promise.race([new Promise((r) => call.once('drain', r)), ended]);
           }
           call.write({ last: true });
           call.end();
         } catch {
           call.cancel();
           done(false);
+        } finally {
+          await iterator.return?.(undefined); // closes the source (and its RocksDB snapshot) early
         }
+      })();
+      void (async () => {
+        await new Promise<void>((resolve) => {
+          const wake = () => resolve();
+          call.once('status', wake);
+          call.once('error', wake);
+          call.once('close', wake);
+        });
+        callEnded = true;
+        wakePump();
       })();
     });
   }
@@ -144,6 +165,10 @@ export class RaftTransport {
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 500,
+      // A silently dead connection must not hold a peer's stream for minutes.
+      'grpc.keepalive_time_ms': 5000,
+      'grpc.keepalive_timeout_ms': 3000,
+      'grpc.keepalive_permit_without_calls': 1,
     });
     return { address, client, stream: null, queue: [], scheduled: false, closed: false };
   }

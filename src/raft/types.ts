@@ -45,6 +45,12 @@ export interface ConfChange {
   id: NodeId;
   /** Required for 'add'. */
   address?: string;
+  /**
+   * The whole membership after the change, as the proposing leader computed
+   * it: applied verbatim, so every member stores the same list whatever
+   * spelling of the peers it was started with.
+   */
+  voters?: Peer[];
 }
 
 export interface SnapshotMeta {
@@ -178,6 +184,7 @@ export function decodeConfChange(data: Buffer): ConfChange {
 
 /** Applies a committed change to a membership (pure; also used by the driver). */
 export function applyConfChange(conf: ConfState, change: ConfChange): ConfState {
+  if (change.voters !== undefined) return { voters: change.voters.map((p) => ({ ...p })) };
   const others = conf.voters.filter((p) => p.id !== change.id);
   if (change.type === 'remove') return { voters: others };
   return { voters: [...others, { id: change.id, address: change.address ?? '' }].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };

@@ -23,6 +23,12 @@ declare module 'rocksdb-native' {
     flush(): Promise<void>;
     destroy(): void;
   }
+  /** A streamx Readable of rows. */
+  interface Iterator extends AsyncIterable<{ key: Buffer; value: Buffer }> {
+    readonly destroyed: boolean;
+    destroy(err?: Error): void;
+    once(event: 'close', listener: () => void): this;
+  }
   interface Options {
     writeBufferSize?: number;
     maxWriteBufferNumber?: number;
@@ -37,7 +43,7 @@ declare module 'rocksdb-native' {
     write(options?: { capacity?: number }): WriteBatch;
     get(key: Buffer): Promise<Buffer | null>;
     put(key: Buffer, value: Buffer): Promise<void>;
-    iterator(range: Range): AsyncIterable<{ key: Buffer; value: Buffer }>;
+    iterator(range: Range): Iterator;
     snapshot(): RocksDB;
     flush(): Promise<void>;
     getProperty(name: string): Promise<unknown>;
