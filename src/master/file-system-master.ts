@@ -43,6 +43,14 @@ const MAX_LIST_PAGE = 10_000;
 /** Replies of retried calls older than this many seqs are trimmed (one range delete per window). */
 const CALLER_TRIM_WINDOW = 1024;
 
+export interface Leadership {
+  term(): number;
+  confirm(term: number): Promise<void>;
+}
+
+/** A master without Raft around it (unit tests): always the leader of term 0. */
+const LONE_LEADER: Leadership = { term: () => 0, confirm: () => Promise.resolve() };
+
 export class FileSystemMaster {
   private readonly ids: IdAllocator;
   private readonly sync: UnderStoreSync;
@@ -57,6 +65,8 @@ export class FileSystemMaster {
     private readonly sm: StateMachine,
     private readonly mounts: MountTable,
     firstFreeId: number,
+    /** The Raft side: the term now, and a ReadIndex confirmation that this master led in a term. */
+    private readonly leadership: Leadership = LONE_LEADER,
     private readonly clock: () => number = Date.now,
   ) {
     this.ids = new IdAllocator(firstFreeId);
@@ -495,14 +505,24 @@ export class FileSystemMaster {
     const key = caller.clientId + '#' + caller.seq;
     const inflight = this.inflightCalls.get(key);
     if (inflight !== undefined) return inflight as Promise<T>;
-    const record: CallerRecord = { clientId: caller.clientId, seq: caller.seq, firstIncomplete: caller.firstIncomplete ?? 0 };
+    const record: CallerRecord = {
+      clientId: caller.clientId,
+      seq: caller.seq,
+      firstIncomplete: caller.firstIncomplete ?? 0,
+      term: this.leadership.term(),
+      proposed: false,
+    };
     const call = (async () => {
       // A seq above every applied one is new; only others may be retries.
       if (caller.seq <= (await this.sm.highestSeq(caller.clientId))) {
         const reply = await this.sm.callerReply(caller.clientId, caller.seq);
         if (reply !== undefined) return reply as T;
       }
-      return run(record);
+      const result = await run(record);
+      // Decided on this master's state alone (mkdir -p of what exists, a
+      // rename onto itself): confirm it still led, as a read does.
+      if (!record.proposed) await this.leadership.confirm(record.term ?? 0);
+      return result;
     })();
     this.inflightCalls.set(key, call);
     const forget = () => this.inflightCalls.delete(key);
@@ -514,13 +534,15 @@ export class FileSystemMaster {
     const entry: JournalEntry = { ops };
     if (caller !== undefined) {
       entry.caller = {
-        ...caller,
+        clientId: caller.clientId,
+        seq: caller.seq,
         // Trim the client's old replies once per window, deterministically.
         firstIncomplete: caller.seq % CALLER_TRIM_WINDOW === 0 ? caller.firstIncomplete : 0,
       };
       entry.reply = reply;
+      caller.proposed = true;
     }
-    await this.sm.propose(entry);
+    await this.sm.propose(entry, caller?.term);
   }
 
 
@@ -621,5 +643,7 @@ export class FileSystemMaster {
 
 /** The call an intent belongs to, when a client (with a caller id) made it. */
 function callOf(op: NonNullable<UfsIntent['call']>['op'], caller: CallerRecord | undefined): UfsIntent['call'] {
-  return caller === undefined ? undefined : { op, caller: { ...caller, firstIncomplete: 0 } };
+  if (caller === undefined) return undefined;
+  caller.proposed = true; // the intent is an entry of the call
+  return { op, caller: { clientId: caller.clientId, seq: caller.seq, firstIncomplete: 0, term: caller.term } };
 }

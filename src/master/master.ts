@@ -22,7 +22,6 @@ import { ErrorCode, StrataError } from '../common/errors';
 import { RaftNode } from '../raft/node';
 import { RaftTransport } from '../raft/transport';
 import { applyConfChange, type ConfChange, type Peer } from '../raft/types';
-import { inTerm } from './call-context';
 import { FileSystemMaster } from './file-system-master';
 import { Inode, InodeKind, ROOT_ID } from './inode';
 import { InodeStore } from './inode-store';
@@ -89,7 +88,10 @@ export class Master {
     this.sm = new StateMachine(this.store, mounts);
     await this.sm.recover();
     const tree = new InodeTree(this.store, new InodeLockManager());
-    this.fs = new FileSystemMaster(tree, this.sm, mounts, Math.max(this.sm.firstFreeId, ROOT_ID + 1));
+    this.fs = new FileSystemMaster(tree, this.sm, mounts, Math.max(this.sm.firstFreeId, ROOT_ID + 1), {
+      term: () => this.raft?.term ?? 0,
+      confirm: (term) => this.confirmLead(term),
+    });
 
     this.server = new grpc.Server({
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
@@ -154,11 +156,8 @@ export class Master {
     // not leave a leader that never serves (intents under it stay open).
     for (let attempt = 0; this.raft?.isLeader === true && this.raft.term === term && this.closing === null; attempt++) {
       try {
-        // The work (and the sweeper it starts) proposes only within this term.
-        await inTerm(term, async () => {
-          if ((await this.store?.getInode(ROOT_ID)) === null) await this.format();
-          await this.fs?.startBackground();
-        }).result;
+        if ((await this.store?.getInode(ROOT_ID)) === null) await this.format();
+        await this.fs?.startBackground();
         if (this.raft?.term === term && this.raft.serving) this.servingTerm = term;
         return;
       } catch (err) {

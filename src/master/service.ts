@@ -12,7 +12,6 @@ import type { ProtoGrpcType } from '../gen/master';
 import type { FileSystemMaster } from './file-system-master';
 import { NeedsLoad } from './inode-tree';
 import type { ConfChange, Peer } from '../raft/types';
-import { inTerm } from './call-context';
 
 /** code -> gRPC status, used on the server; the client maps back with the metadata. */
 export const GRPC_STATUS: Record<ErrorCode, grpc.status> = {
@@ -73,26 +72,24 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.NOT_LEAD
  * on this master's applied state, which is current only if this master still
  * led when it decided; a ReadIndex round after the decision confirms it (a
  * deposed leader that did not yet know gets NOT_LEADER, and the client asks
- * the new one). A change that committed needs no round: its commit proves it.
- * Every proposal of the call is bound to the term it started in (call-context.ts).
+ * the new one). A change that committed needs no round: its commit proves it;
+ * one that committed nothing is confirmed by FileSystemMaster.mutate, which
+ * also binds the call's proposals to the term it began in.
  */
 function gated(op: OpName, handler: Handler, control: MasterControl): Handler {
   if (UNGATED.has(op)) return handler;
   const read = READS.has(op);
   return async (request: never) => {
     const term = control.checkServing();
-    const { context, result } = inTerm(term, () => Promise.resolve().then(() => handler(request)));
     let value: unknown;
     try {
-      value = await result;
+      value = await handler(request);
     } catch (err) {
       const e = toStrataError(err);
       if (!TRANSIENT.has(e.code)) await control.confirmLead(term);
       throw err;
     }
-    // A change that committed needs nothing more; anything else was decided
-    // on this master's state alone (a read, mkdir -p of what exists).
-    if (read || !context.proposed) await control.confirmLead(term);
+    if (read) await control.confirmLead(term);
     return value;
   };
 }

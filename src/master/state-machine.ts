@@ -17,7 +17,6 @@ import { ConfState, Entry, EntryType, SnapshotMeta, applyConfChange, decodeConfC
 import { Inode } from './inode';
 import { InodeStore, LruCache, WriteSet } from './inode-store';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
-import { currentCall } from './call-context';
 import { MountEntry, MountTable } from './mount-table';
 import { Prefix, WriteOp, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64, xattrKey, xattrRange } from './rocks-store';
 
@@ -102,17 +101,15 @@ export class StateMachine implements RaftStateMachine {
     this.latestSeq.clear();
   }
 
-  /** Proposes the entry; resolves once it is committed and applied here. */
-  propose(entry: JournalEntry): Promise<void> {
+  /** Proposes the entry (within `term` only, when given); resolves once it is committed and applied here. */
+  propose(entry: JournalEntry, term?: number): Promise<void> {
     if (this.proposer === null) return Promise.reject(new StrataError(ErrorCode.CLOSED, 'the master is not started'));
     let at: { index: number; term: number };
-    const call = currentCall();
     try {
-      at = this.proposer.propose(encodeEntry(entry), call?.term);
+      at = this.proposer.propose(encodeEntry(entry), term);
     } catch (err) {
       return Promise.reject(err); // NOT_LEADER, CLOSED, or IO once the node has failed
     }
-    if (call !== undefined) call.proposed = true;
     return new Promise<void>((resolve, reject) => this.pending.set(at.index, { term: at.term, resolve, reject }));
   }
 

@@ -184,7 +184,7 @@ export class UnderStoreSync {
       return [];
     }
     const id = this.ids.take();
-    await this.sm.propose({ ops: [{ op: 'putIntent', id, intent }] });
+    await this.sm.propose({ ops: [{ op: 'putIntent', id, intent }] }, intent.call?.caller.term);
     try {
       await change();
     } catch (err) {

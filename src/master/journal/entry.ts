@@ -50,6 +50,15 @@ export interface CallerRecord {
   seq: number;
   /** Every seq below this one has been answered; their replies can go. */
   firstIncomplete: number;
+  /**
+   * The leader's term when the call began (not stored in entries): the
+   * call's proposals are refused unless this master still leads in it, so a
+   * call that began under one leadership never commits under a later one,
+   * with checks made on a state other leaders have changed since.
+   */
+  term?: number;
+  /** Set once the call proposed an entry (not stored in entries). */
+  proposed?: boolean;
 }
 
 export interface JournalEntry {
