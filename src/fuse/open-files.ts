@@ -29,6 +29,18 @@ import { StreamingUpload } from './upload';
  * to a slow store; files written beyond these are uploaded whole at close.
  */
 const MAX_STREAMING_UPLOADS = 8;
+/** How long a release waits for the store to drop an abandoned upload (below the binding's 15 s). */
+const ABANDON_WAIT_MS = 5000;
+
+function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void p.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 export interface Handle {
   readonly file: OpenFile;
@@ -213,7 +225,9 @@ export class OpenFile {
   }
 
   async closeStaging(): Promise<void> {
+    const upload = this.upload;
     this.stopStreaming();
+    if (upload !== null) await settledWithin(upload.settled, ABANDON_WAIT_MS); // the store has dropped what it got
     const staging = this.staging;
     this.staging = null;
     this.stagedFile = null;
