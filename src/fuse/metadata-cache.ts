@@ -97,6 +97,11 @@ export class MetadataCache {
     }
   }
 
+  /** Whether listings are kept at all (entry_timeout above 0). */
+  get keepsListings(): boolean {
+    return this.listingTtl > 0;
+  }
+
   /** The names in dir, if listed recently enough. */
   listing(dir: string): string[] | undefined {
     const l = this.listings.get(dir);

@@ -40,6 +40,8 @@ const O_TRUNC = 0o1000;
 const UNCHANGED_ID = 0xffffffff;
 /** Directory entries asked of the master per page. */
 export const READDIR_PAGE = 1000;
+/** Listings of more entries are not kept by the metadata cache (their names and attributes would weigh too much). */
+const MAX_CACHED_LISTING = 20_000;
 /** The extended attribute the kernel reads before each write(2) (file capabilities). */
 const CAPABILITY = 'security.capability';
 /** Preferred I/O size reported in st_blksize (tools size their buffers by it). */
@@ -85,11 +87,16 @@ export class StrataFuseAdapter {
     const cached = this.meta.listing(path);
     if (cached !== undefined) return ['.', '..', ...cached];
     const sentAt = this.meta.now();
-    const entries: FileInfo[] = [];
-    for await (const entry of this.fs.list(path, READDIR_PAGE)) entries.push(entry);
-    this.meta.putListing(path, entries, sentAt);
     const names = ['.', '..'];
-    for (const e of entries) names.push(e.name);
+    // The entries are kept for the cache while few enough: a huge directory costs names only.
+    let entries: FileInfo[] | null = this.meta.keepsListings ? [] : null;
+    for await (const entry of this.fs.list(path, READDIR_PAGE)) {
+      names.push(entry.name);
+      if (entries === null) continue;
+      if (entries.length < MAX_CACHED_LISTING) entries.push(entry);
+      else entries = null;
+    }
+    if (entries !== null) this.meta.putListing(path, entries, sentAt);
     return names;
   }
 

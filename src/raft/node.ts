@@ -7,11 +7,14 @@
 //   1. a leader's append messages go out at once (Raft §10.2.1: a leader may
 //      replicate before its own write; it counts itself only once durable);
 //   2. a snapshot to install replaces the state and the log;
-//   3. the hard state (term, vote) and new entries are made durable;
-//   4. every other message is sent (a vote or an ack never leaves before
-//      what it promises is on disk);
-//   5. committed entries are queued for apply (apply runs behind, in order);
-//   6. advance().
+//   3. the hard state (term, vote) and new entries are written; the writes
+//      of the next Readies may start meanwhile (the log keeps them in order
+//      and group-commits them);
+//   4. committed entries (durable already) are queued for apply, which runs
+//      behind, in order;
+//   5. once this Ready's writes and all earlier ones are durable, every other
+//      message is sent (a vote or an ack never leaves before what it
+//      promises is on disk), and advance().
 //
 // One master is a Raft group of one: the same path, where the quorum is the
 // node itself (it campaigns at start and wins without messages).
@@ -69,6 +72,8 @@ interface ReadWaiter {
 }
 
 const DEFAULT_TICK_MS = 100;
+/** Readies whose writes may be under way at once before the loop waits. */
+const MAX_READIES_IN_FLIGHT = 4;
 const READ_TIMEOUT_MS = 5000;
 
 export class RaftNode {
@@ -105,6 +110,9 @@ export class RaftNode {
   /** Snapshots received and offered to the core, by term:index, until one is installed. */
   private readonly receivedSnapshots = new Map<string, string>();
   private compaction: Promise<void> = Promise.resolve();
+  /** Resolves once every Ready handed to persist() so far is durable and advanced. */
+  private persisted: Promise<void> = Promise.resolve();
+  private readiesInFlight = 0;
   private listener: LeadershipListener | null = null;
   private linkedConf = '';
 
@@ -335,23 +343,38 @@ export class RaftNode {
     while (!this.stopped && !this.failed && this.core.hasReady()) {
       const rd = this.core.ready();
       if (rd.softState !== null) this.onSoftState(rd.softState.role, rd.softState.leader);
-      const early = rd.messages.filter((m) => m.type === 'append');
-      const late = rd.messages.filter((m) => m.type !== 'append');
-      this.transport.send(early);
-      if (rd.snapshot !== null) await this.installSnapshot(rd.snapshot);
-      await this.persist(rd);
-      for (const msg of late) {
-        if (msg.type === 'snapshot') this.sendSnapshot(msg);
-        else this.transport.send([msg]);
+      this.transport.send(rd.messages.filter((m) => m.type === 'append'));
+      if (rd.snapshot !== null) {
+        await this.persisted; // the install replaces the log those writes go to
+        await this.installSnapshot(rd.snapshot);
       }
+      // Writes of successive Readies overlap (the log keeps them in order and
+      // group-commits what queues up), so a leader hands out what its
+      // followers' acks committed without waiting for its next own fsync.
+      // Each Ready's messages and advance() wait for its writes and all
+      // earlier ones.
+      const written = this.persist(rd);
       if (rd.committedEntries.length > 0) {
-        const entries = rd.committedEntries;
+        const entries = rd.committedEntries; // durable already: only entries <= the stable index are handed out
         this.applyChain = this.applyChain.then(() => this.applyCommitted(entries));
         this.applyChain.catch((err: unknown) => this.fail(err));
       }
       for (const rs of rd.readStates) this.onReadState(rs.requestId, rs.index);
-      this.core.advance(rd);
-      this.followMembership();
+      this.readiesInFlight++;
+      this.persisted = Promise.all([this.persisted, written]).then(() => {
+        this.readiesInFlight--;
+        if (this.stopped || this.failed) return;
+        for (const msg of rd.messages) {
+          if (msg.type === 'append') continue;
+          if (msg.type === 'snapshot') this.sendSnapshot(msg);
+          else this.transport.send([msg]);
+        }
+        this.core.advance(rd);
+        this.followMembership();
+        this.schedule();
+      });
+      this.persisted.catch((err: unknown) => this.fail(err));
+      if (this.readiesInFlight >= MAX_READIES_IN_FLIGHT) await this.persisted;
     }
   }
 
@@ -575,6 +598,7 @@ export class RaftNode {
     this.transport.close();
     this.failReads(new StrataError(ErrorCode.CLOSED, 'the master is shutting down'));
     while (this.processing) await new Promise((r) => setTimeout(r, 5));
+    await this.persisted.catch(() => undefined);
     await this.applyChain.catch(() => undefined);
     await this.compaction.catch(() => undefined);
     await this.log.close();
