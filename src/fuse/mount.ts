@@ -180,7 +180,11 @@ export class StrataMount {
     if (trace !== null) trace.wrapMaster(fs.master);
     const adapter = new StrataFuseAdapter(fs, files, { readOnly: options.readOnly, log, trace });
     // libfuse options the binding has no switch for ride along in fsname's value.
-    const extra = ['big_writes', 'hard_remove', ...(options.readOnly ? ['ro'] : []), ...options.extra];
+    // Not hard_remove: with it libfuse hands flush and release of a file
+    // unlinked while open a NULL path, on which the binding crashes (the mount
+    // process dies). Without it libfuse renames such a file to
+    // .fuse_hiddenNNNN until its last release, as NFS does (open-files.ts).
+    const extra = ['big_writes', ...(options.readOnly ? ['ro'] : []), ...options.extra];
     const fuse = new Fuse(mp, adapter.operations(), {
       force: true,
       defaultPermissions: true,

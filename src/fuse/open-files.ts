@@ -6,40 +6,27 @@
 // truncating to 0); from then on reads and writes use the staging file, and
 // flush, fsync and release upload it (UnderStore.putFile) and commit it to the
 // master (completeFile: size, fingerprint, mtime). Close-to-open: another
-// client sees the new content after the close. A file written from empty in
-// order (created here, or opened with O_TRUNC) is also streamed to its under
-// store as it is written (upload.ts), and the commit then only finishes that
-// upload instead of copying the staging file.
+// client sees the new content after the close.
 //
 // Paths follow renames made through this mount (renamed()); a file unlinked
 // or replaced while open keeps its staged data until release, and that data
 // is then dropped, as a local file system drops an unlinked file's blocks.
+// libfuse unlinks an open file by renaming it to .fuse_hiddenNNNN (removed at
+// its last release): such a file is treated as unlinked, never uploaded.
 
 import type { FileInfo } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import type { StrataFileSystem } from '../client/file-system';
-import type { UfsStatus, UnderStore } from '../ufs/under-store';
+import type { UnderStore } from '../ufs/under-store';
 import { MetadataCache } from './metadata-cache';
 import { ReadCache, SequentialReader } from './read-cache';
 import { StagedFile, StagingArea } from './staging';
-import { StreamingUpload } from './upload';
 
-/**
- * Uploads streamed at once per mount: each may hold tens of MiB on their way
- * to a slow store; files written beyond these are uploaded whole at close.
- */
-const MAX_STREAMING_UPLOADS = 8;
-/** How long a release waits for the store to drop an abandoned upload (below the binding's 15 s). */
-const ABANDON_WAIT_MS = 5000;
+/** The name libfuse gives a file unlinked while open (fuse.c, hidden_name()). */
+const HIDDEN_NAME = /\/\.fuse_hidden[0-9a-f]{16}$/;
 
-function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void p.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+function isHidden(path: string): boolean {
+  return HIDDEN_NAME.test(path);
 }
 
 export interface Handle {
@@ -70,10 +57,6 @@ export class OpenFile {
   private stagedFile: StagedFile | null = null;
   private reader: Promise<{ store: UnderStore; relPath: string }> | null = null;
   private sequential: SequentialReader | null = null;
-  /** Where a streaming upload goes, while the staged content may still be streamed (it began empty). */
-  private streamTarget: { store: UnderStore; relPath: string } | null = null;
-  /** The upload running while the staged content is written in order from its start. */
-  private upload: StreamingUpload | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -108,36 +91,14 @@ export class OpenFile {
     this.dirty = true;
     this.mtimeMs = Date.now();
     this.explicitMtimeMs = null;
-    // One copy (the kernel's buffer is only valid until we answer), shared by the staging file and the upload.
-    const data = Buffer.allocUnsafe(length);
-    buf.copy(data, 0, 0, length);
-    let pushed: Promise<void> | null = null;
-    if (this.streamTarget !== null) {
-      // Streamed while every write appends to what was streamed, from 0 on.
-      if (this.upload === null && position === 0 && staged.size === 0 && this.table.streamingUploads < MAX_STREAMING_UPLOADS) {
-        const upload = new StreamingUpload(this.streamTarget.store, this.streamTarget.relPath, this.info.mode);
-        this.table.streamingUploads++;
-        void upload.settled.then(() => this.table.streamingUploads--);
-        this.upload = upload;
-      }
-      if (this.upload !== null && this.upload.live && position === this.upload.bytes && position === staged.size) {
-        pushed = this.upload.push(data);
-      } else {
-        this.stopStreaming();
-      }
-    }
-    await staged.writeOwned(data, position);
-    if (pushed !== null) await pushed;
-    return length;
+    return staged.write(buf, length, position);
   }
 
   /** truncate/ftruncate of an open file: on the staged copy, committed at the next flush. */
   truncate(size: number): Promise<void> {
     return this.exclusive(async () => {
       const staged = await this.stage(size > 0);
-      this.stopStreaming();
       await staged.truncate(size);
-      if (size === 0) await this.mayStream(); // empty again: what is written next may be streamed
       this.dirty = true;
       this.mtimeMs = Date.now();
     });
@@ -148,23 +109,6 @@ export class OpenFile {
     await this.stage(false);
     this.dirty = true;
     this.capability = null; // a new inode has no extended attributes
-    await this.mayStream();
-  }
-
-  /** The staged content is empty: writes in order from 0 may be streamed to the under store. */
-  private async mayStream(): Promise<void> {
-    try {
-      this.streamTarget = await this.table.fs.storeFor(this.info);
-    } catch {
-      this.streamTarget = null; // uploaded whole at the commit, which reports the error if it stays
-    }
-  }
-
-  /** No streaming for this staged content any more (a seek, a truncate, a commit): the commit uploads it whole. */
-  private stopStreaming(): void {
-    this.upload?.abandon();
-    this.upload = null;
-    this.streamTarget = null;
   }
 
   /** Uploads the staged content and commits it, if anything changed since the last commit. */
@@ -172,39 +116,24 @@ export class OpenFile {
     return this.exclusive(async () => {
       const staged = this.stagedFile;
       if (!this.dirty || staged === null) return;
-      if (this.path === null) {
+      if (this.path === null || isHidden(this.path)) {
         this.dirty = false; // unlinked or replaced: its data goes with it
         return;
       }
       const fs = this.table.fs;
       this.dirty = false; // a write during the upload sets it again
-      // What was streamed is finished below if it is the whole content; writes
-      // from now on are staged only, and uploaded whole at the next commit.
-      const upload = this.upload;
-      this.upload = null;
-      this.streamTarget = null;
       try {
         let info: FileInfo;
         try {
           info = await fs.stat(this.path);
         } catch (err) {
-          upload?.abandon();
           if (err instanceof StrataError && err.code === ErrorCode.NOT_FOUND) return; // removed by another client
           throw err;
         }
-        if (Number(info.id) !== this.id) {
-          upload?.abandon();
-          return; // replaced by another client
-        }
+        if (Number(info.id) !== this.id) return; // replaced by another client
         const { store, relPath } = await fs.storeFor(info);
         await staged.settle(); // the writes taken behind are in the staging file
-        let status: UfsStatus;
-        if (upload !== null && upload.live && upload.bytes === staged.size && upload.relPath === relPath && upload.store === store) {
-          status = await upload.finish();
-        } else {
-          upload?.abandon();
-          status = await store.putFile(relPath, staged.path, info.mode);
-        }
+        const status = await store.putFile(relPath, staged.path, info.mode);
         const sentAt = this.table.meta.now();
         this.info = await fs.completeFile(info, status.size, status.fingerprint, this.explicitMtimeMs ?? status.mtimeMs);
         if (this.path !== null) this.table.meta.put(this.path, this.info, sentAt);
@@ -218,16 +147,12 @@ export class OpenFile {
 
   /** After a rename through this mount: the under store path changed too. */
   moved(path: string | null): void {
-    this.stopStreaming(); // its under store path changed
     this.path = path;
     this.reader = null;
     if (path !== null) this.info = { ...this.info, path };
   }
 
   async closeStaging(): Promise<void> {
-    const upload = this.upload;
-    this.stopStreaming();
-    if (upload !== null) await settledWithin(upload.settled, ABANDON_WAIT_MS); // the store has dropped what it got
     const staging = this.staging;
     this.staging = null;
     this.stagedFile = null;
@@ -285,8 +210,6 @@ export class OpenFileTable {
   private readonly paths = new Map<string, OpenFile>();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
-  /** Streaming uploads running now (upload.ts). */
-  streamingUploads = 0;
 
   constructor(
     readonly fs: StrataFileSystem,
