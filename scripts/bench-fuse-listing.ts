@@ -18,7 +18,7 @@
 //
 //   npx tsc -p . && node dist/scripts/bench-fuse-listing.js [--entries N] [--rounds R] [--s3] [--s3-entries N]
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { promises as fsp, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +30,7 @@ import { mountFiles } from '../src/cli/mount';
 import { StrataFileSystem } from '../src/client/file-system';
 import { isMounted } from '../src/fuse/mount';
 import { openUnderStore } from '../src/ufs/registry';
+import { MasterProcess } from '../test/master/harness';
 import { startS3Server } from '../test/ufs/s3-server';
 import type { S3TestServer } from '../test/ufs/s3-server';
 
@@ -114,20 +115,6 @@ function median(xs: number[]): number {
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-async function startMaster(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [STRATA, 'master', 'start', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const address = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /serving (\S+:\d+)/.exec(out);
-      if (m !== null) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`master exited with ${String(code)} before serving`)));
-  });
-  return { child, address };
-}
-
 async function stopProcess(child: ChildProcess | null): Promise<void> {
   if (child === null || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -205,7 +192,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const started = await startMaster(path.join(work, 'master'));
+    const started = await MasterProcess.start(path.join(work, 'master')); // its own process, as a user runs it
     master = started.child;
     fs = new StrataFileSystem([started.address], { callTimeoutMs: 30 * 60_000 });
     await fs.mount('/local', pathToFileURL(localDir).href);

@@ -16,7 +16,7 @@
 //
 //   npx tsc -p . && node dist/scripts/bench-sync.js [entries=100000]
 
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +27,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 
 import { StrataFileSystem } from '../src/client/file-system';
 import { openUnderStore } from '../src/ufs/registry';
+import { MasterProcess } from '../test/master/harness';
 import { startS3Server } from '../test/ufs/s3-server';
 
 const REPO = path.join(__dirname, '..', '..');
@@ -44,20 +45,6 @@ async function memoryOf(pid: number): Promise<{ rssMiB: number; hwmMiB: number }
   const status = await fsp.readFile(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
-}
-
-async function startMasterProcess(dataDir: string): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [STRATA, 'master', 'start', '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const address = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /serving (\S+:\d+)/.exec(out);
-      if (m !== null) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`master exited with ${String(code)} before serving`)));
-  });
-  return { child, address };
 }
 
 async function timedSync(address: string, strataPath: string): Promise<Timed> {
@@ -110,7 +97,7 @@ async function main(): Promise<void> {
 
     const localUri = pathToFileURL(localDir).href;
     const s3Uri = `s3://${BUCKET}/dir`;
-    const started = await startMasterProcess(path.join(work, 'master'));
+    const started = await MasterProcess.start(path.join(work, 'master')); // its own process, as a user runs it
     master = started.child;
     const pid = master.pid ?? 0;
     fs = new StrataFileSystem([started.address], { callTimeoutMs: 30 * 60_000 });

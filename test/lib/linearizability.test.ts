@@ -8,30 +8,10 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 
 import { CheckResult, KvInput, KvOutput, KvState, Model, Operation, checkLinearizable, kvModel } from './linearizability';
+import { Rng } from '../master/harness';
 import { NamespaceInput, NamespaceOutput, NamespaceState, applyNamespaceOp, namespaceModel } from './namespace-model';
 
 const BASE_SEED = process.env.LIN_SEED !== undefined ? Number(process.env.LIN_SEED) : Date.now() % 1_000_000_007;
-
-/** mulberry32: small, seedable, good enough to pick ops. */
-class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-}
 
 type KvOp = Operation<KvInput, KvOutput>;
 type NsOp = Operation<NamespaceInput, NamespaceOutput>;
