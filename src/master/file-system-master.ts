@@ -35,6 +35,7 @@ import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import type { StateMachine } from './state-machine';
 import { TrashSweeper } from './trash-sweeper';
 import { UnderStoreSync } from './under-store-sync';
+import { StoreFence } from './store-fence';
 import { checkXattrFlags, checkXattrName, checkXattrValue, listXattrNames, readXattr } from './xattrs';
 import { setUfsAttributes } from '../ufs/under-store';
 
@@ -46,10 +47,14 @@ const CALLER_TRIM_WINDOW = 1024;
 export interface Leadership {
   term(): number;
   confirm(term: number): Promise<void>;
+  /** That this master leads in term, before it serves (the lease for store changes, see store-fence.ts). */
+  confirmLease(term: number): Promise<void>;
+  /** How long a confirmation lets this master change under stores. */
+  leaseMs: number;
 }
 
 /** A master without Raft around it (unit tests): always the leader of term 0. */
-const LONE_LEADER: Leadership = { term: () => 0, confirm: () => Promise.resolve() };
+const LONE_LEADER: Leadership = { term: () => 0, confirm: () => Promise.resolve(), confirmLease: () => Promise.resolve(), leaseMs: 0 };
 
 export class FileSystemMaster {
   private readonly ids: IdAllocator;
@@ -58,6 +63,7 @@ export class FileSystemMaster {
   private readonly mountOps: MountOperations;
   private readonly metadataSync: MetadataSync;
   private readonly inflightCalls = new Map<string, Promise<unknown>>();
+  private readonly fence: StoreFence;
 
   constructor(
     /** Public for tests and diagnostics (its lock manager shows what is held). */
@@ -71,7 +77,8 @@ export class FileSystemMaster {
   ) {
     this.ids = new IdAllocator(firstFreeId);
     this.sweeper = new TrashSweeper(tree.store, sm);
-    this.sync = new UnderStoreSync(tree, sm, mounts, this.ids, this.sweeper, clock);
+    this.fence = new StoreFence({ leaseMs: leadership.leaseMs, confirm: (term) => leadership.confirmLease(term) });
+    this.sync = new UnderStoreSync(tree, sm, mounts, this.ids, this.sweeper, clock, this.fence);
     this.mountOps = new MountOperations(tree, mounts, this.ids, this.sync, this.sweeper, clock);
     this.metadataSync = new MetadataSync(tree, sm, mounts, this.sync, this.sweeper, clock);
   }
@@ -81,6 +88,7 @@ export class FileSystemMaster {
    * applied so far, reconcile crash leftovers, sweep trash.
    */
   async startBackground(): Promise<void> {
+    this.fence.open(this.leadership.term());
     this.ids.reset(this.sm.firstFreeId);
     await this.sync.reconcileIntents((intent) => this.reconciledReply(intent));
     this.sweeper.start();
@@ -622,7 +630,6 @@ export class FileSystemMaster {
     };
   }
 
-  /** Closes the under stores this master opened. */
   /** Stops background work (the sweeper) at its next entry; resumed on restart. */
   async stopBackground(): Promise<void> {
     await this.sweeper.stop();
@@ -630,12 +637,28 @@ export class FileSystemMaster {
 
   /** No longer leading: stop background work and drop the stores opened (another leader may change the mounts). */
   async stopLeading(): Promise<void> {
+    await this.fence.close('this master stopped leading');
     await this.stopBackground();
     await this.sync.close();
   }
 
+  /**
+   * Before the lead is handed over (a transfer skips the followers' vote
+   * lease): no more under store changes, and those in flight cut off and
+   * settled, at most waitMs.
+   */
+  fenceOff(waitMs: number): Promise<void> {
+    return this.fence.close('the lead is being handed over', waitMs);
+  }
+
+  /** A hand-off that did not happen: this master changes stores again, in term. */
+  resumeLeading(term: number): void {
+    this.fence.open(term);
+  }
+
   /** Stops background work, then closes the under stores. */
   async close(): Promise<void> {
+    await this.fence.close('the master is closing');
     await this.stopBackground();
     await this.sync.close();
   }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { MasterInfo } from '../common/api';
 import type { MasterConfig } from '../common/config';
 import { ErrorCode, StrataError } from '../common/errors';
-import { RaftNode } from '../raft/node';
+import { RaftNode, leaderLeaseMs } from '../raft/node';
 import { RaftTransport } from '../raft/transport';
 import { applyConfChange, type ConfChange, type Peer } from '../raft/types';
 import { FileSystemMaster } from './file-system-master';
@@ -30,6 +30,9 @@ import { InodeLockManager } from './lock-manager';
 import { MountTable, ROOT_MOUNT_ID } from './mount-table';
 import { RocksStore } from './rocks-store';
 import { SessionStreams, loadMasterProto, masterServiceImplementation } from './service';
+
+/** How long a hand-off of the lead waits for the under store changes it cut off to settle. */
+const TRANSFER_FENCE_WAIT_MS = 2000;
 import { StateMachine } from './state-machine';
 
 export const VERSION = '0.1.0';
@@ -91,6 +94,8 @@ export class Master {
     this.fs = new FileSystemMaster(tree, this.sm, mounts, Math.max(this.sm.firstFreeId, ROOT_ID + 1), {
       term: () => this.raft?.term ?? 0,
       confirm: (term) => this.confirmLead(term),
+      confirmLease: (term) => this.confirmLeadership(term),
+      leaseMs: leaderLeaseMs(this.config.raftTickMs, this.config.raftElectionTicks),
     });
 
     this.server = new grpc.Server({
@@ -231,8 +236,14 @@ export class Master {
   }
 
   async confirmLead(term: number): Promise<void> {
+    await this.confirmLeadership(term);
+    if (!this.serving) throw this.node.notLeader();
+  }
+
+  /** A quorum confirmed this master leads in term (it may not serve yet: taking the lead reconciles first). */
+  async confirmLeadership(term: number): Promise<void> {
     await this.node.readBarrier();
-    if (this.node.term !== term || !this.serving) throw this.node.notLeader();
+    if (this.node.term !== term) throw this.node.notLeader();
   }
 
   /** Adds or removes a voting member (one Raft entry); resolves once it is applied. */
@@ -248,9 +259,23 @@ export class Master {
   }
 
   async transferLeadership(id: string): Promise<{ peers: Peer[]; leaderId: string }> {
-    if (!this.serving) throw this.node.notLeader();
-    await this.node.transferLeadership(id);
+    const term = this.checkServing();
+    await this.fencedTransfer(id, term);
     return { peers: this.node.conf.voters, leaderId: this.node.leaderId ?? '' };
+  }
+
+  /**
+   * A transfer lets the target campaign at once, inside the followers' vote
+   * lease: under store changes stop first (those in flight cut off and
+   * settled), and start again if the lead stays here.
+   */
+  private async fencedTransfer(id: string, term: number): Promise<void> {
+    if (id !== this.config.id) await this.fs?.fenceOff(TRANSFER_FENCE_WAIT_MS);
+    try {
+      await this.node.transferLeadership(id);
+    } finally {
+      if (this.serving && this.node.term === term && id !== this.config.id) this.fs?.resumeLeading(term);
+    }
   }
 
   /** Stops serving and closes everything; safe to call twice. */
@@ -270,7 +295,7 @@ export class Master {
     const others = Object.entries(raft.status.progress).filter(([id]) => id !== this.config.id);
     if (others.length === 0) return;
     others.sort((a, b) => b[1].match - a[1].match);
-    await raft.transferLeadership(others[0][0]).catch(() => undefined); // an election happens instead
+    await this.fencedTransfer(others[0][0], raft.term).catch(() => undefined); // an election happens instead
   }
 
   private async doClose(): Promise<void> {

@@ -7,7 +7,7 @@
 import { ErrorCode, StrataError } from '../common/errors';
 import { joinPath, parsePath } from '../common/paths';
 import { openUnderStore } from '../ufs/registry';
-import type { UfsStatus, UnderStore } from '../ufs/under-store';
+import type { StoreChangeGuard, UfsStatus, UnderStore } from '../ufs/under-store';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
 import { InodeTree, LockPattern, NeedsLoad, parentOf, target } from './inode-tree';
 import type { EntryOp, JournalEntry, UfsIntent } from './journal/entry';
@@ -16,10 +16,13 @@ import { LockMode, LockSet, edgeLockKey } from './lock-manager';
 import type { MountEntry, MountTable } from './mount-table';
 import { Prefix, readU64 } from './rocks-store';
 import type { StateMachine } from './state-machine';
+import type { StoreFence } from './store-fence';
 import type { TrashSweeper } from './trash-sweeper';
 
 export class UnderStoreSync {
   private readonly ufsByMount = new Map<string, Promise<UnderStore>>();
+  /** The change guard the cached stores were opened with (one epoch of leadership). */
+  private storesGuard: StoreChangeGuard | null = null;
   /** Directory loads under way, by path, so concurrent misses share one. */
   private readonly loading = new Map<string, Promise<void>>();
 
@@ -30,6 +33,7 @@ export class UnderStoreSync {
     private readonly ids: IdAllocator,
     private readonly sweeper: TrashSweeper,
     private readonly clock: () => number,
+    private readonly fence: StoreFence,
   ) {}
 
   /**
@@ -41,9 +45,16 @@ export class UnderStoreSync {
    * master serves. An intent made by a client call gets that call's reply
    * stored with its closing entry when replyOf finds the change done, so the
    * client's retry is answered, not run again. Returns the number closed.
+   *
+   * Open intents are the changes of an earlier leadership, whose requests
+   * were cut off when its lease lapsed (store-fence.ts); they are looked at
+   * only a lease's time after this leadership began, so that a request that
+   * was already on its way to the store when it was cut off has landed.
    */
   async reconcileIntents(replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<number> {
     const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
+    const wait = this.fence.openedAt + this.fence.leaseMs - Date.now();
+    if (rows.length > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
     let closed = 0;
     for (const row of rows) {
       const intent = JSON.parse(row.value.toString('utf8')) as UfsIntent;
@@ -94,7 +105,8 @@ export class UnderStoreSync {
         // Both ends in a store whose rename copies then deletes: the crash came
         // half way (or before the first step, if dst was being replaced). The
         // intent says the rename was asked for, so finish it in the store.
-        await ufs.resumeRename(srcMount.relPath, dstMount.relPath);
+        const resume = ufs.resumeRename.bind(ufs);
+        await this.fence.track(() => resume(srcMount.relPath, dstMount.relPath));
         [srcStatus, dstStatus] = [await ufs.stat(srcMount.relPath), await ufs.stat(dstMount.relPath)];
       }
       const storeRenamed = hasData ? srcStatus === null && dstStatus !== null : false;
@@ -180,13 +192,13 @@ export class UnderStoreSync {
    */
   async changeUnderStore(intent: UfsIntent | null, change: () => Promise<void>): Promise<EntryOp[]> {
     if (intent === null) {
-      await change();
+      await this.fence.track(change);
       return [];
     }
     const id = this.ids.take();
     await this.sm.propose({ ops: [{ op: 'putIntent', id, intent }] }, intent.call?.caller.term);
     try {
-      await change();
+      await this.fence.track(change); // a hand-off of the lead waits for it
     } catch (err) {
       await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
       throw err;
@@ -290,12 +302,19 @@ export class UnderStoreSync {
   }
 
   ufs(mount: MountEntry): Promise<UnderStore> {
+    // Stores belong to one epoch of leadership: they change the store only
+    // under its lease, and a new epoch opens its own.
+    const guard = this.fence.guard();
+    if (guard !== this.storesGuard) {
+      void this.close();
+      this.storesGuard = guard;
+    }
     // Keyed by everything that defines the store, not the id alone: another
     // leader may have unmounted it and given its id to a different mount.
     const key = storeKey(mount);
     const cached = this.ufsByMount.get(key);
     if (cached !== undefined) return cached;
-    const store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
+    const store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options, guard });
     store.catch(() => this.ufsByMount.delete(key));
     this.ufsByMount.set(key, store);
     return store;

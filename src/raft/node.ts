@@ -72,6 +72,18 @@ interface ReadWaiter {
 }
 
 const DEFAULT_TICK_MS = 100;
+const DEFAULT_ELECTION_TICKS = 10;
+
+/**
+ * How long after a quorum acknowledged a leader's heartbeat round (started
+ * at t) no other node can lead: a follower grants no vote for electionTicks
+ * ticks after it heard the leader (check-quorum's lease in core.ts), and its
+ * tick timer may fire right after that, so one tick is lost; one more tick of
+ * margin for timers that fire late on a busy machine.
+ */
+export function leaderLeaseMs(tickMs = DEFAULT_TICK_MS, electionTicks = DEFAULT_ELECTION_TICKS): number {
+  return Math.max(0, electionTicks - 2) * tickMs;
+}
 /** Readies whose writes may be under way at once before the loop waits. */
 const MAX_READIES_IN_FLIGHT = 4;
 const READ_TIMEOUT_MS = 5000;
@@ -124,7 +136,7 @@ export class RaftNode {
     this.id = options.id;
     this.log = new RaftLog(options.dir);
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
-    this.electionTicks = options.electionTicks ?? 10;
+    this.electionTicks = options.electionTicks ?? DEFAULT_ELECTION_TICKS;
     this.heartbeatTicks = options.heartbeatTicks ?? 1;
     this.compactEvery = options.compactEvery ?? 50_000;
     this.compactKeep = options.compactKeep ?? 5_000;

@@ -29,7 +29,7 @@ import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import { describeCode, ErrorCode, StrataError } from '../common/errors';
 import { checkName, MAX_PATH_BYTES } from '../common/paths';
-import type { UfsAttributeChange, UfsAttributes, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
+import type { StoreChangeGuard, UfsAttributeChange, UfsAttributes, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
 
 /** Names of in-flight (or crashed) atomic writes; hidden from list, refused as paths. */
 export const TEMP_PREFIX = '.strata-tmp-';
@@ -224,6 +224,8 @@ export class LocalUnderStore implements UnderStore {
   readonly uri: string;
   private readonly rootDir: string;
   private readonly readOnly: boolean;
+  /** Asked before each change (a master's store: see src/master/store-fence.ts). */
+  private readonly guard: StoreChangeGuard | undefined;
   private realRoot: Promise<string> | undefined;
   private closed = false;
 
@@ -236,6 +238,7 @@ export class LocalUnderStore implements UnderStore {
     this.rootDir = nodePath.resolve(rootDir);
     this.uri = `file://${this.rootDir}`;
     this.readOnly = opts.readOnly === true;
+    this.guard = opts.guard;
   }
 
   /** Opens an existing directory; creates nothing. NOT_FOUND / NOT_DIRECTORY otherwise. */
@@ -298,6 +301,7 @@ export class LocalUnderStore implements UnderStore {
 
   async mkdir(path: string, mode: number, recursive: boolean): Promise<void> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     checkMode(mode);
     await this.run('mkdir', path, async () => {
       if (names.length === 0) {
@@ -367,6 +371,7 @@ export class LocalUnderStore implements UnderStore {
 
   async writeFile(path: string, data: Buffer | Readable, mode: number): Promise<UfsStatus> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     checkMode(mode);
     return this.run('write', path, async () => {
       if (names.length === 0) throw new StrataError(ErrorCode.IS_DIRECTORY, `${this.uri}: the root is a directory`);
@@ -392,6 +397,7 @@ export class LocalUnderStore implements UnderStore {
 
   async putFile(path: string, localFile: string, mode: number): Promise<UfsStatus> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     checkMode(mode);
     return this.run(`put ${localFile} to`, path, async () => {
       if (names.length === 0) throw new StrataError(ErrorCode.IS_DIRECTORY, `${this.uri}: the root is a directory`);
@@ -409,6 +415,7 @@ export class LocalUnderStore implements UnderStore {
 
   async delete(path: string, recursive: boolean): Promise<void> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     if (names.length === 0) {
       throw new StrataError(ErrorCode.NOT_PERMITTED, `${this.uri}: the root of an under store cannot be deleted`);
     }
@@ -427,6 +434,7 @@ export class LocalUnderStore implements UnderStore {
 
   async rename(src: string, dst: string): Promise<void> {
     const from = this.begin(src, true);
+    await this.guard?.admit();
     const to = splitStorePath(dst);
     if (from.length === 0 || to.length === 0) {
       throw new StrataError(ErrorCode.NOT_PERMITTED, `${this.uri}: the root of an under store cannot be renamed`);
@@ -449,6 +457,7 @@ export class LocalUnderStore implements UnderStore {
 
   async chmod(path: string, mode: number): Promise<void> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     checkMode(mode);
     await this.run('chmod', path, async () => {
       if (names.length === 0) return fsp.chmod(await this.root(), mode);
@@ -469,6 +478,7 @@ export class LocalUnderStore implements UnderStore {
    */
   async setAttributes(path: string, attrs: UfsAttributes): Promise<UfsAttributeChange> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     if (attrs.mode !== undefined) checkMode(attrs.mode);
     const uid = attrs.uid === undefined ? -1 : checkCount(attrs.uid, 'uid');
     const gid = attrs.gid === undefined ? -1 : checkCount(attrs.gid, 'gid');
@@ -491,6 +501,7 @@ export class LocalUnderStore implements UnderStore {
 
   async truncate(path: string, size: number): Promise<UfsStatus> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     checkCount(size, 'size');
     return this.run('truncate', path, async () => {
       const handle = await this.openFile(names, fsc.O_WRONLY);
@@ -506,6 +517,7 @@ export class LocalUnderStore implements UnderStore {
 
   async symlink(path: string, target: string): Promise<void> {
     const names = this.begin(path, true);
+    await this.guard?.admit();
     const targetBytes = typeof target === 'string' ? Buffer.byteLength(target) : 0;
     if (targetBytes === 0 || targetBytes > MAX_PATH_BYTES || target.includes('\0')) {
       throw new StrataError(ErrorCode.INVALID_ARGUMENT, `symlink target must be 1..${MAX_PATH_BYTES} bytes, no NUL`);

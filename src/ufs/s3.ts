@@ -56,7 +56,8 @@ import { isS3NotFound, s3ErrorToStrata, s3HttpStatus } from './s3-errors';
 import { NameOrder } from './s3-listing';
 import { attributesOf, S_IFDIR, S_IFREG, withAttributes } from './s3-attributes';
 import { copyObject, MAX_SINGLE_COPY } from './s3-copy';
-import type { UfsAttributeChange, UfsAttributes, UfsOwner, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
+import { FencedHttpHandler } from './s3-fenced-handler';
+import type { StoreChangeGuard, UfsAttributeChange, UfsAttributes, UfsOwner, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
 
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
@@ -96,6 +97,8 @@ export interface S3StoreConfig {
   /** Whether list() reads each entry's attributes (a HEAD per entry) instead of reporting defaults. */
   listAttributes: boolean;
   readOnly: boolean;
+  /** A master's stores: asked before every request that changes the bucket (s3-fenced-handler.ts). */
+  guard?: StoreChangeGuard;
 }
 
 function flag(value: string | undefined, name: string, fallback: boolean): boolean {
@@ -153,6 +156,7 @@ export function s3ConfigFrom(bucket: string, path: string, opts: UnderStoreOptio
     copyThreshold,
     listAttributes: flag(o.list_attributes, 'list_attributes', false),
     readOnly: opts.readOnly === true,
+    guard: opts.guard,
   };
 }
 
@@ -278,7 +282,10 @@ export class S3UnderStore implements UnderStore {
       requestChecksumCalculation: config.checksums,
       responseChecksumValidation: config.checksums,
       maxAttempts: 3,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
+      requestHandler:
+        config.guard === undefined
+          ? { connectionTimeout: 5_000, requestTimeout: 120_000 }
+          : new FencedHttpHandler({ connectionTimeout: 5_000, requestTimeout: 120_000 }, config.guard),
     });
   }
 

@@ -120,6 +120,21 @@ export interface UnderStoreOptions {
   readOnly?: boolean;
   /** Store-specific options: endpoint, region, access_key, … */
   options?: Record<string, string>;
+  /**
+   * Asked before every request that changes the store (the master's stores:
+   * only a leader holding its lease changes a store, see
+   * src/master/store-fence.ts). Reads are never guarded.
+   */
+  guard?: StoreChangeGuard;
+}
+
+/** What a store asks before each request that changes it. */
+export interface StoreChangeGuard {
+  /**
+   * Resolves once this process may change the store now, with a signal that
+   * aborts the request if that stops being so; rejects (NOT_LEADER) otherwise.
+   */
+  admit(): Promise<AbortSignal>;
 }
 
 /**

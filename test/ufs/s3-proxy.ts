@@ -27,9 +27,20 @@ export function isListContinuation(req: http.IncomingMessage): boolean {
   return req.method === 'GET' && (req.url ?? '').includes('continuation-token=');
 }
 
+/** A request the proxy holds, and when its client gave up on it (closed the connection), if it did. */
+export interface HeldRequest {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  heldAt: number;
+  abandonedAt: number | null;
+  dropped: boolean;
+}
+
 export class S3Proxy {
   private readonly server: http.Server;
-  private held: Array<{ req: http.IncomingMessage; res: http.ServerResponse }> = [];
+  private held: HeldRequest[] = [];
+  /** Every request held so far (released or dropped ones too), in order. */
+  readonly heldLog: HeldRequest[] = [];
   private rule: ProxyRule | null = null;
   endpoint = '';
 
@@ -58,12 +69,20 @@ export class S3Proxy {
 
   /** Drops the held requests unanswered: they never reach the store. */
   dropHeld(): void {
-    for (const { res } of this.held.splice(0)) res.destroy();
+    for (const entry of this.held.splice(0)) {
+      entry.dropped = true;
+      entry.res.destroy();
+    }
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.rule !== null && this.rule.hold(req)) {
-      this.held.push({ req, res });
+      const entry: HeldRequest = { req, res, heldAt: Date.now(), abandonedAt: null, dropped: false };
+      res.once('close', () => {
+        if (!res.writableFinished && !entry.dropped) entry.abandonedAt = Date.now();
+      });
+      this.held.push(entry);
+      this.heldLog.push(entry);
       return;
     }
     this.forward(req, res, this.rule);
