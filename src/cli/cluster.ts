@@ -33,16 +33,21 @@ async function askInfo(address: string): Promise<MasterInfo | null> {
  * reachable ones name (so `--masters` may list just one of them).
  */
 export async function clusterStatus(addresses: string[]): Promise<MasterRow[]> {
-  const rows = new Map<string, MasterRow>();
+  const rows = new Map<string, MasterRow>(); // by the address a master gives as its own
+  const asked = new Set<string>();
   const ids = new Map<string, string>(); // address -> id, from the members lists
   let queue = [...new Set(addresses)];
   while (queue.length > 0) {
     const infos = await Promise.all(queue.map(async (address) => ({ address, info: await askInfo(address) })));
+    for (const address of queue) asked.add(address);
     const next: string[] = [];
     for (const { address, info } of infos) {
-      rows.set(address, {
+      // Asked by another name (127.0.0.1 for a master that calls itself by its external address): one row.
+      const own = info?.address || address;
+      asked.add(own);
+      rows.set(own, {
         id: info?.id ?? ids.get(address) ?? '?',
-        address,
+        address: own,
         role: info?.role ?? 'unreachable',
         term: info?.term ?? 0,
         commitIndex: info?.commitIndex ?? 0,
@@ -51,7 +56,7 @@ export async function clusterStatus(addresses: string[]): Promise<MasterRow[]> {
       });
       for (const peer of info?.peers ?? []) {
         ids.set(peer.address, peer.id);
-        if (!rows.has(peer.address) && !next.includes(peer.address) && !queue.includes(peer.address)) next.push(peer.address);
+        if (!asked.has(peer.address) && !next.includes(peer.address) && !queue.includes(peer.address)) next.push(peer.address);
       }
     }
     for (const row of rows.values()) if (row.id === '?' && ids.has(row.address)) row.id = ids.get(row.address) ?? '?';

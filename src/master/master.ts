@@ -15,6 +15,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { mkdir } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import type { MasterInfo } from '../common/api';
 import type { MasterConfig } from '../common/config';
@@ -58,8 +59,9 @@ export class Master {
     return this.boundPort;
   }
 
+  /** Where others reach this master: the listening address, or for a wildcard one this machine's own. */
   get address(): string {
-    return `${this.config.host}:${this.boundPort}`;
+    return `${advertisedHost(this.config.host)}:${this.boundPort}`;
   }
 
   get fileSystem(): FileSystemMaster {
@@ -333,4 +335,18 @@ export class Master {
       await this.rocks?.close();
     }
   }
+}
+
+/**
+ * A master listening on every interface (0.0.0.0, ::) names itself by this
+ * machine's first external address (what a group of one records as its own
+ * member address, and what it sends clients in redirects); loopback if it
+ * has none.
+ */
+export function advertisedHost(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::' && host !== '') return host;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (!a.internal && a.family === 'IPv4') return a.address;
+  }
+  return '127.0.0.1';
 }
