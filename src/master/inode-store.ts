@@ -158,49 +158,91 @@ export interface ChildEntry {
  * Changes staged by the state machine for one RocksDB batch. Reads through
  * the store see them as soon as they are staged.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class WriteSet {
-  readonly ops: WriteOp[] = [];
+  private readonly writes: WriteOp[] = [];
   readonly inodeKeys = new Set<number>();
   readonly edgeKeys = new Set<string>();
+  /**
+   * Where each inode's and edge's write sits in `writes`, and the inode to
+   * encode there: a batch of creates in one directory rewrites the directory
+   * once per create, and only the last version needs encoding and writing
+   * (no range delete covers inode or edge keys, so one op per key in place of
+   * the first keeps the batch's outcome).
+   */
+  private readonly inodeAt = new Map<number, { at: number; inode: Inode | null }>();
+  private readonly edgeAt = new Map<string, number>();
   constructor(private readonly store: InodeStore) {}
 
+  /** The batch, each inode encoded once. */
+  get ops(): WriteOp[] {
+    for (const { at, inode } of this.inodeAt.values()) {
+      if (inode !== null) this.writes[at] = { kind: 'put', key: (this.writes[at] as { key: Buffer }).key, value: encodeInode(inode) };
+    }
+    this.inodeAt.clear();
+    return this.writes;
+  }
+
   putInode(inode: Inode): void {
-    this.ops.push({ kind: 'put', key: inodeKey(inode.id), value: encodeInode(inode) });
+    this.placeInode(inode.id, inode);
     this.store.inodes.stage(inode.id, inode);
     this.inodeKeys.add(inode.id);
   }
 
   deleteInode(id: number): void {
-    this.ops.push({ kind: 'delete', key: inodeKey(id) });
+    this.placeInode(id, null);
     this.store.inodes.stage(id, null);
     this.inodeKeys.add(id);
   }
 
   putEdge(parent: number, name: string, child: number): void {
-    this.ops.push({ kind: 'put', key: edgeKey(parent, name), value: u64(child) });
     const key = edgeCacheKey(parent, name);
+    this.placeEdge(key, { kind: 'put', key: edgeKey(parent, name), value: u64(child) });
     this.store.edges.stage(key, child);
     this.edgeKeys.add(key);
   }
 
   deleteEdge(parent: number, name: string): void {
-    this.ops.push({ kind: 'delete', key: edgeKey(parent, name) });
     const key = edgeCacheKey(parent, name);
+    this.placeEdge(key, { kind: 'delete', key: edgeKey(parent, name) });
     this.store.edges.stage(key, ABSENT);
     this.edgeKeys.add(key);
   }
 
+  private placeInode(id: number, inode: Inode | null): void {
+    const placed = this.inodeAt.get(id);
+    const op: WriteOp = inode === null ? { kind: 'delete', key: inodeKey(id) } : { kind: 'put', key: inodeKey(id), value: EMPTY };
+    if (placed === undefined) {
+      this.inodeAt.set(id, { at: this.writes.length, inode });
+      this.writes.push(op);
+    } else {
+      this.writes[placed.at] = op;
+      placed.inode = inode;
+    }
+  }
+
+  private placeEdge(key: string, op: WriteOp): void {
+    const at = this.edgeAt.get(key);
+    if (at === undefined) {
+      this.edgeAt.set(key, this.writes.length);
+      this.writes.push(op);
+    } else {
+      this.writes[at] = op;
+    }
+  }
+
   /** A raw key outside the inode and edge spaces (applied index, callers, mounts). */
   put(key: Buffer, value: Buffer): void {
-    this.ops.push({ kind: 'put', key, value });
+    this.writes.push({ kind: 'put', key, value });
   }
 
   delete(key: Buffer): void {
-    this.ops.push({ kind: 'delete', key });
+    this.writes.push({ kind: 'delete', key });
   }
 
   deleteRange(gte: Buffer, lt: Buffer): void {
-    this.ops.push({ kind: 'deleteRange', gte, lt });
+    this.writes.push({ kind: 'deleteRange', gte, lt });
   }
 }
 
