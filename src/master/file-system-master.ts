@@ -651,6 +651,11 @@ export class FileSystemMaster {
     return this.fence.close('the lead is being handed over', waitMs);
   }
 
+  /** For a read (or a call that changed nothing) that ran: this master led all along (see store-fence.ts). */
+  confirmRead(term: number): Promise<void> {
+    return this.fence.confirmRead(term);
+  }
+
   /** A hand-off that did not happen: this master changes stores again, in term. */
   resumeLeading(term: number): void {
     this.fence.open(term);

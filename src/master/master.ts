@@ -238,7 +238,9 @@ export class Master {
   }
 
   async confirmLead(term: number): Promise<void> {
-    await this.confirmLeadership(term);
+    if (!this.serving || this.node.term !== term) throw this.node.notLeader();
+    // Under the leadership lease; a heartbeat round (ReadIndex) when it has lapsed.
+    await (this.fs?.confirmRead(term) ?? this.confirmLeadership(term));
     if (!this.serving) throw this.node.notLeader();
   }
 

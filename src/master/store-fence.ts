@@ -22,9 +22,14 @@
 // - before this master hands its lead over (a transfer skips the followers'
 //   vote lease), it closes the epoch and waits for the changes in flight.
 //
+// The same lease serves reads (confirmRead): a read that ran while it held
+// saw every committed change, with no heartbeat round of its own (ReadIndex
+// is the fallback once the lease has lapsed).
+//
 // An epoch is one stretch of leadership (open at takeLead, closed at step
 // down or hand-off); the stores a leader opens are bound to its epoch.
 
+import { performance } from 'node:perf_hooks';
 import { ErrorCode, StrataError } from '../common/errors';
 import type { StoreChangeGuard } from '../ufs/under-store';
 
@@ -70,9 +75,20 @@ export class StoreFence {
     return this.epoch ?? NOT_LEADING;
   }
 
-  /** When the current epoch began (0: none). */
-  get openedAt(): number {
-    return this.epoch?.openedAt ?? 0;
+  /** How long ago the current epoch began (Infinity: none). */
+  sinceOpened(): number {
+    return this.epoch === null ? Infinity : this.epoch.sinceOpened();
+  }
+
+  /**
+   * Confirms, for a read that has run, that no other master could have led
+   * meanwhile: at once while the lease of this epoch (in term) holds, else
+   * after a heartbeat round. Rejects NOT_LEADER outside such an epoch.
+   */
+  confirmRead(term: number): Promise<void> {
+    const epoch = this.epoch;
+    if (epoch === null || epoch.term !== term) return Promise.reject(notLeader(`this master does not lead in term ${term}`));
+    return epoch.confirmRead();
   }
 
   /** Runs a store change as part of the current epoch (a hand-off waits for it). */
@@ -94,14 +110,19 @@ export class FenceEpoch implements StoreChangeGuard {
   private inFlight = 0;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly now: () => number;
-  readonly openedAt: number;
+  private readonly openedAt: number;
 
   constructor(
     readonly term: number,
     private readonly opts: StoreFenceOptions,
   ) {
-    this.now = opts.now ?? Date.now;
+    // Monotonic: a wall clock stepped by NTP must not stretch a lease.
+    this.now = opts.now ?? (() => performance.now());
     this.openedAt = this.now();
+  }
+
+  sinceOpened(): number {
+    return this.now() - this.openedAt;
   }
 
   get closed(): boolean {
@@ -115,6 +136,23 @@ export class FenceEpoch implements StoreChangeGuard {
     if (this.leaseUntil - this.now() < this.opts.leaseMs / 2) await this.renew();
     if (this.closed) throw notLeader(`the leadership of term ${this.term} ended`);
     return AbortSignal.any([this.ended.signal, this.lease.signal]);
+  }
+
+  /**
+   * A read that ran before now saw every change any leader committed: no
+   * other master can lead before the lease ends (see the top of this file).
+   * A lease half gone is renewed in the background, so a steady stream of
+   * reads rarely waits for a round.
+   */
+  async confirmRead(): Promise<void> {
+    if (this.closed) throw notLeader(`the leadership of term ${this.term} ended`);
+    const left = this.leaseUntil - this.now();
+    if (left > 0) {
+      if (left < this.opts.leaseMs / 2) this.renew().catch(() => undefined);
+      return;
+    }
+    await this.renew();
+    if (this.closed) throw notLeader(`the leadership of term ${this.term} ended`);
   }
 
   track<T>(change: () => Promise<T>): Promise<T> {
@@ -166,12 +204,18 @@ export class FenceEpoch implements StoreChangeGuard {
     if (this.closed || until <= this.leaseUntil) return;
     this.leaseUntil = until;
     if (this.leaseTimer !== null) clearTimeout(this.leaseTimer);
-    this.leaseTimer = setTimeout(() => this.onLeaseEnd(), Math.max(0, until - this.now()));
+    this.leaseTimer = setTimeout(() => this.onLeaseEnd(), Math.max(0, Math.ceil(until - this.now())));
   }
 
   private onLeaseEnd(): void {
     this.leaseTimer = null;
-    if (this.closed || this.now() < this.leaseUntil) return;
+    if (this.closed) return;
+    const left = this.leaseUntil - this.now();
+    if (left > 0) {
+      // Timers may fire a little early by this clock (or the lease was extended meanwhile).
+      this.leaseTimer = setTimeout(() => this.onLeaseEnd(), Math.ceil(left));
+      return;
+    }
     this.lease.abort(notLeader(`the leadership lease of term ${this.term} lapsed unconfirmed`));
     this.lease = new AbortController();
   }

@@ -53,7 +53,7 @@ export class UnderStoreSync {
    */
   async reconcileIntents(replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<number> {
     const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
-    const wait = this.fence.openedAt + this.fence.leaseMs - Date.now();
+    const wait = this.fence.leaseMs - this.fence.sinceOpened();
     if (rows.length > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
     let closed = 0;
     for (const row of rows) {

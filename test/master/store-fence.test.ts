@@ -92,6 +92,29 @@ describe('store fence', () => {
     await fence.close('test');
   });
 
+  test('reads are confirmed at once under the lease, by a round once it has lapsed, never outside the epoch', async () => {
+    const q = quorum();
+    const fence = new StoreFence({ leaseMs: LEASE_MS, confirm: q.confirm });
+    fence.open(3);
+    await fence.confirmRead(3);
+    assert.equal(q.rounds, 1, 'the first read takes the lease');
+    for (let i = 0; i < 100; i++) await fence.confirmRead(3);
+    assert.equal(q.rounds, 1, 'reads under the lease need no round');
+    await sleep(LEASE_MS / 2 + 20);
+    await fence.confirmRead(3); // half gone: renewed in the background
+    await sleep(10);
+    assert.equal(q.rounds, 2);
+    q.up = false;
+    await sleep(LEASE_MS + 20);
+    let confirmed = false;
+    void fence.confirmRead(3).then(() => (confirmed = true), () => undefined);
+    await sleep(50);
+    assert.equal(confirmed, false, 'a lapsed lease waits for a round that cannot complete');
+    await assert.rejects(fence.confirmRead(4), isNotLeader);
+    await fence.close('test');
+    await assert.rejects(fence.confirmRead(3), isNotLeader);
+  });
+
   test('a new epoch admits again after an old one was closed, with its own lease', async () => {
     const q = quorum();
     const fence = new StoreFence({ leaseMs: LEASE_MS, confirm: q.confirm });
