@@ -34,7 +34,7 @@ import { MountEntry, MountTable } from './mount-table';
 import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import type { StateMachine } from './state-machine';
 import { TrashSweeper } from './trash-sweeper';
-import { UnderStoreSync } from './under-store-sync';
+import { UnderStoreSync, compareNames } from './under-store-sync';
 import { checkXattrFlags, checkXattrName, checkXattrValue, listXattrNames, readXattr } from './xattrs';
 import { setUfsAttributes } from '../ufs/under-store';
 
@@ -123,21 +123,36 @@ export class FileSystemMaster {
     const names = parsePath(path);
     const pageSize = Math.min(limit > 0 ? limit : DEFAULT_LIST_PAGE, MAX_LIST_PAGE);
     if (startAfter === '') await this.metadataSync.syncIfStale(names);
-    return this.sync.runLocked(async (locks) => {
-      const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
-      const inode = this.existing(resolved, path);
-      if (inode.kind !== InodeKind.DIR) {
-        return { entries: startAfter === '' ? [this.toFileInfo(names, inode)] : [], hasMore: false };
-      }
-      if (!inode.loaded) throw new NeedsLoad(names);
-      const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
-      const hasMore = children.length > pageSize;
-      const entries: FileInfo[] = [];
-      for (const child of hasMore ? children.slice(0, pageSize) : children) {
-        if (child.inode !== null) entries.push(this.toFileInfo([...names, child.name], child.inode));
-      }
-      return { entries, hasMore };
-    });
+    // A directory still being loaded from its store is listed as far as it is
+    // loaded; the caller's next page waits for the next loaded page, never
+    // for the whole directory (a first `ls` of a million objects).
+    let waitPast = startAfter;
+    for (;;) {
+      const page = await this.sync.runLocked(async (locks): Promise<ListStatusPage | { loading: number; through: string }> => {
+        const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
+        const inode = this.existing(resolved, path);
+        if (inode.kind !== InodeKind.DIR) {
+          return { entries: startAfter === '' ? [this.toFileInfo(names, inode)] : [], hasMore: false };
+        }
+        let through: string | undefined;
+        if (!inode.loaded) {
+          through = this.sync.loadedThrough(names, inode.id);
+          if (through === undefined || compareNames(through, waitPast) <= 0) return { loading: inode.id, through: through ?? waitPast };
+        }
+        const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
+        const loaded = through === undefined ? children : children.filter((c) => compareNames(c.name, through as string) <= 0);
+        const hasMore = loaded.length > pageSize || through !== undefined;
+        const entries: FileInfo[] = [];
+        for (const child of loaded.slice(0, pageSize)) {
+          if (child.inode !== null) entries.push(this.toFileInfo([...names, child.name], child.inode));
+        }
+        if (entries.length === 0 && through !== undefined) return { loading: inode.id, through };
+        return { entries, hasMore };
+      });
+      if (!('loading' in page)) return page;
+      waitPast = page.through;
+      await this.sync.loadPast(names, page.loading, waitPast);
+    }
   }
 
   async getXattr(path: string, name: string): Promise<Buffer> {

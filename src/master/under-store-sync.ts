@@ -22,6 +22,8 @@ export class UnderStoreSync {
   private readonly ufsByMount = new Map<string, Promise<UnderStore>>();
   /** Directory loads under way, by path, so concurrent misses share one. */
   private readonly loading = new Map<string, Promise<void>>();
+  /** How far each load under way has got, by path (listings serve what is loaded while the rest loads). */
+  private readonly loadStates = new Map<string, LoadState>();
 
   constructor(
     private readonly tree: InodeTree,
@@ -204,12 +206,45 @@ export class UnderStoreSync {
     const key = joinPath(dirNames);
     const existing = this.loading.get(key);
     if (existing !== undefined) return existing;
-    const load = this.doLoad(dirNames, onPage).finally(() => this.loading.delete(key));
+    const state = new LoadState();
+    const load = this.doLoad(dirNames, state, onPage).finally(() => {
+      this.loading.delete(key);
+      this.loadStates.delete(key);
+      state.advance(null);
+    });
     this.loading.set(key, load);
+    this.loadStates.set(key, state);
     return load;
   }
 
-  private async doLoad(dirNames: string[], onPage?: (entries: number) => void): Promise<void> {
+  /**
+   * While directory dirId (at dirNames) is being loaded: the name up to which
+   * (in byte order) its edges already hold every entry of the store; the
+   * entries after it are still to come. Undefined when no load of it runs.
+   */
+  loadedThrough(dirNames: string[], dirId: number): string | undefined {
+    const state = this.loadStates.get(joinPath(dirNames));
+    return state === undefined || state.dirId !== dirId || state.through === null ? undefined : state.through;
+  }
+
+  /**
+   * Starts (or joins) the load of directory dirId and waits until it has
+   * loaded past the name `after`, or has ended. So a listing of a huge
+   * directory gets its first pages while the rest loads, instead of waiting
+   * for the whole directory (issue 5).
+   */
+  async loadPast(dirNames: string[], dirId: number, after: string): Promise<void> {
+    const load = this.loadDirectory(dirNames);
+    load.catch(() => undefined); // a listing that stops waiting early leaves the load's failure to whoever waits for it
+    for (;;) {
+      const state = this.loadStates.get(joinPath(dirNames));
+      if (state === undefined || (state.dirId !== 0 && state.dirId !== dirId)) return load;
+      if (state.through !== null && compareNames(state.through, after) > 0) return;
+      await Promise.race([state.advanced, load]);
+    }
+  }
+
+  private async doLoad(dirNames: string[], state: LoadState, onPage?: (entries: number) => void): Promise<void> {
     const { mount, relPath } = this.mounts.resolve(dirNames);
     const ufs = await this.ufs(mount);
     let dirId: number;
@@ -225,6 +260,7 @@ export class UnderStoreSync {
         const dir = resolved === null ? null : target(resolved);
         if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return;
         dirId = dir.id;
+        state.dirId = dirId;
       } finally {
         locks.release();
       }
@@ -233,6 +269,8 @@ export class UnderStoreSync {
       for await (const page of ufs.list(relPath)) {
         onPage?.(page.length);
         await this.loadPage(dirNames, dirId, page);
+        // Pages come in name order: everything up to this page's last name is in the edges now.
+        if (page.length > 0) state.advance(page[page.length - 1].name);
       }
     } catch (err) {
       if (!(err instanceof StrataError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.NOT_DIRECTORY))) throw err;
@@ -322,6 +360,34 @@ export class UnderStoreSync {
       }
     }
   }
+}
+
+/** How far one directory load has got; advanced wakes whoever waits for the next page. */
+class LoadState {
+  dirId = 0;
+  through: string | null = null;
+  advanced!: Promise<void>;
+  private wake!: () => void;
+
+  constructor() {
+    this.rearm();
+  }
+
+  advance(through: string | null): void {
+    if (through !== null) this.through = through;
+    const wake = this.wake;
+    this.rearm();
+    wake();
+  }
+
+  private rearm(): void {
+    this.advanced = new Promise((resolve) => (this.wake = resolve));
+  }
+}
+
+/** Byte order of the UTF-8 names: the order of store listings and of edge keys. */
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Whether mode, and owner and group where the store keeps them, agree. */
