@@ -18,6 +18,9 @@ import { Prefix, readU64 } from './rocks-store';
 import type { StateMachine } from './state-machine';
 import type { TrashSweeper } from './trash-sweeper';
 
+/** Pages of a directory load journaled at once. */
+const LOAD_PAGES_IN_FLIGHT = 4;
+
 export class UnderStoreSync {
   private readonly ufsByMount = new Map<string, Promise<UnderStore>>();
   /** Directory loads under way, by path, so concurrent misses share one. */
@@ -266,11 +269,27 @@ export class UnderStoreSync {
       }
     }
     try {
-      for await (const page of ufs.list(relPath)) {
-        onPage?.(page.length);
-        await this.loadPage(dirNames, dirId, page);
-        // Pages come in name order: everything up to this page's last name is in the edges now.
-        if (page.length > 0) state.advance(page[page.length - 1].name);
+      // A few pages are journaled at once (disjoint edge locks; their entries
+      // share fsyncs), and the next is listed meanwhile. The load has got past
+      // a page once it and every page before it are applied.
+      const inflight: Array<{ done: Promise<void>; last: string }> = [];
+      const oldest = async () => {
+        const { done, last } = inflight.shift() as { done: Promise<void>; last: string };
+        await done;
+        state.advance(last);
+      };
+      try {
+        for await (const page of readAhead(ufs.list(relPath))) {
+          if (page.length === 0) continue;
+          onPage?.(page.length);
+          const done = this.loadPage(dirNames, dirId, page);
+          done.catch(() => undefined); // awaited in order by oldest()
+          inflight.push({ done, last: page[page.length - 1].name });
+          if (inflight.length >= LOAD_PAGES_IN_FLIGHT) await oldest();
+        }
+        while (inflight.length > 0) await oldest();
+      } finally {
+        await Promise.allSettled(inflight.map((p) => p.done)); // none left running after a failure
       }
     } catch (err) {
       if (!(err instanceof StrataError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.NOT_DIRECTORY))) throw err;
@@ -285,12 +304,16 @@ export class UnderStoreSync {
     await this.withLockedDir(dirNames, dirId, async (locks) => {
       const ops: EntryOp[] = [];
       let subdirs = 0;
-      for (const status of page) {
-        if (!isRepresentableName(status.name)) continue;
+      const statuses = page.filter((status) => isRepresentableName(status.name));
+      for (const status of statuses) {
         // Pages come in name order, so these edge locks are taken in lock order.
         const pending = locks.lock(edgeLockKey(dirId, status.name), LockMode.WRITE);
         if (pending !== null) await pending;
-        if ((await this.tree.store.getChild(dirId, status.name)) !== null) continue;
+      }
+      // All at once: the store reads them in one batch (one after the other cost a turn of the event loop each).
+      const existing = await Promise.all(statuses.map((status) => this.tree.store.getChild(dirId, status.name)));
+      for (const [i, status] of statuses.entries()) {
+        if (existing[i] !== null) continue;
         const inode = this.inodeFromUfs(status);
         ops.push({ op: 'putInode', inode }, { op: 'putEdge', parent: dirId, name: status.name, child: inode.id });
         if (inode.kind === InodeKind.DIR) subdirs++;
@@ -359,6 +382,27 @@ export class UnderStoreSync {
         // a store that failed to open has nothing to close
       }
     }
+  }
+}
+
+/**
+ * The pages of a listing with the next one already asked for: the store lists
+ * (local: lstat per entry on the thread pool; S3: a request) while the page
+ * before is journaled, instead of one after the other.
+ */
+async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = pages[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done === true) return;
+      next = it.next();
+      next.catch(() => undefined); // seen when awaited above; not unhandled if the consumer stops first
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
   }
 }
 

@@ -22,7 +22,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { constants as fsc, lstat as lstatCb, promises as fsp } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as nodePath from 'node:path';
@@ -136,14 +136,16 @@ function checkCount(value: unknown, what: string): number {
   return value;
 }
 
-async function lstatOrNull(host: string): Promise<BigIntStats | null> {
-  try {
-    return await fsp.lstat(host, { bigint: true });
-  } catch (err) {
-    const errno = errnoOf(err);
-    if (errno === 'ENOENT' || errno === 'ENOTDIR') return null;
-    throw err;
-  }
+/** lstat, null when nothing is there. The callback form: half the cost of fs/promises' (a listing does one per entry). */
+function lstatOrNull(host: string): Promise<BigIntStats | null> {
+  return new Promise((resolve, reject) => {
+    lstatCb(host, { bigint: true }, (err, st) => {
+      if (err === null) return resolve(st);
+      const errno = errnoOf(err);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') resolve(null);
+      else reject(err);
+    });
+  });
 }
 
 /** Makes renames and creates in dir durable; platforms that cannot fsync a directory skip it. */
