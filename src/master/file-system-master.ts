@@ -361,7 +361,7 @@ export class FileSystemMaster {
         const ufs = await this.sync.ufs(srcMount.mount);
         // Data of a file not committed yet is not the namespace's business: no intent.
         const uncommitted = moving.kind === InodeKind.FILE && !moving.complete;
-        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'rename', src: req.src, dst: req.dst, call: callOf('rename', caller) }, async () => {
+        const renameInStore = async () => {
           try {
             await ufs.rename(srcMount.relPath, dstMount.relPath);
           } catch (err) {
@@ -369,7 +369,13 @@ export class FileSystemMaster {
             const tolerable = err instanceof StrataError && err.code === ErrorCode.NOT_FOUND && !moving.complete;
             if (!tolerable) throw err;
           }
-        });
+        };
+        // A store whose renames are copies (S3) can fail part way: its intent then stays open until finished.
+        const closeIntent = uncommitted
+          ? await this.sync.changeUnderStore(null, renameInStore)
+          : ufs.resumeRename !== undefined
+            ? await this.sync.renameInUnderStore({ kind: 'rename', src: req.src, dst: req.dst, call: callOf('rename', caller) }, renameInStore, (intent) => this.reconciledReply(intent))
+            : await this.sync.changeUnderStore({ kind: 'rename', src: req.src, dst: req.dst, call: callOf('rename', caller) }, renameInStore);
         const now = this.clock();
         const ops = moveEntryOps(
           { parentId: srcParent.id, name: src[src.length - 1] },

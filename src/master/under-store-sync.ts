@@ -14,10 +14,26 @@ import type { EntryOp, JournalEntry, UfsIntent } from './journal/entry';
 import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import { LockMode, LockSet, edgeLockKey } from './lock-manager';
 import type { MountEntry, MountTable } from './mount-table';
-import { Prefix, readU64 } from './rocks-store';
+import { Prefix, intentKey, readU64 } from './rocks-store';
 import type { StateMachine } from './state-machine';
 import type { TrashSweeper } from './trash-sweeper';
 
+/** Errors a store's rename raises from its checks, before it changes anything. */
+const STORE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.NOT_FOUND,
+  ErrorCode.EXISTS,
+  ErrorCode.NOT_EMPTY,
+  ErrorCode.NOT_DIRECTORY,
+  ErrorCode.IS_DIRECTORY,
+  ErrorCode.INVALID_ARGUMENT,
+  ErrorCode.NAME_TOO_LONG,
+  ErrorCode.NOT_PERMITTED,
+  ErrorCode.READ_ONLY,
+  ErrorCode.CROSS_DEVICE,
+]);
+/** Pauses between attempts to finish an interrupted rename: from 0.5 s, doubling up to 30 s. */
+const FINISH_FIRST_PAUSE_MS = 500;
+const FINISH_MAX_PAUSE_MS = 30_000;
 /** Pages of a directory load journaled at once. */
 const LOAD_PAGES_IN_FLIGHT = 4;
 
@@ -25,6 +41,9 @@ export class UnderStoreSync {
   private readonly ufsByMount = new Map<string, Promise<UnderStore>>();
   /** Directory loads under way, by path, so concurrent misses share one. */
   private readonly loading = new Map<string, Promise<void>>();
+  /** Intents reconciled in the background (renames a store failure stopped part way), by id. */
+  private readonly finishing = new Set<number>();
+  private finishingStopped = false;
   /** How far each load under way has got, by path (listings serve what is loaded while the rest loads). */
   private readonly loadStates = new Map<string, LoadState>();
 
@@ -48,32 +67,95 @@ export class UnderStoreSync {
    * client's retry is answered, not run again. Returns the number closed.
    */
   async reconcileIntents(replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<number> {
+    this.finishingStopped = false; // leading (again): intents may be finished in the background
     const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
     let closed = 0;
     for (const row of rows) {
       const intent = JSON.parse(row.value.toString('utf8')) as UfsIntent;
-      try {
-        if (intent.kind === 'rename') {
-          await this.reconcileRename(parsePath(intent.src), parsePath(intent.dst));
-        } else {
-          const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
-          for (const names of paths) await this.reconcilePath(names);
-        }
-      } catch (err) {
-        if (err instanceof StrataError && (err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.CLOSED)) throw err;
-        // A store that is down: the intent stays open for the next leader or restart.
-        process.stderr.write(`strata master: an under store change stays unreconciled for now: ${String(err)}\n`);
-        continue;
-      }
-      const close: JournalEntry = { ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] };
-      if (intent.call !== undefined) {
-        const reply = await replyOf(intent);
-        if (reply !== undefined) Object.assign(close, { caller: intent.call.caller, reply });
-      }
-      await this.sm.propose(close);
-      closed++;
+      if (await this.reconcileIntent(readU64(row.key, 1), intent, replyOf)) closed++;
     }
     return closed;
+  }
+
+  /**
+   * Reconciles one open intent (see reconcileIntents) and closes it; false if
+   * its store is down (it stays open) or it was closed already.
+   */
+  private async reconcileIntent(id: number, intent: UfsIntent, replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<boolean> {
+    if ((await this.tree.store.rocks.get(intentKey(id))) === null) return false;
+    try {
+      if (intent.kind === 'rename') {
+        await this.reconcileRename(parsePath(intent.src), parsePath(intent.dst));
+      } else {
+        const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
+        for (const names of paths) await this.reconcilePath(names);
+      }
+    } catch (err) {
+      if (err instanceof StrataError && (err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.CLOSED)) throw err;
+      // A store that is down: the intent stays open for the next leader or restart.
+      process.stderr.write(`strata master: an under store change stays unreconciled for now: ${String(err)}\n`);
+      return false;
+    }
+    const close: JournalEntry = { ops: [{ op: 'clearIntent', id }] };
+    if (intent.call !== undefined) {
+      const reply = await replyOf(intent);
+      if (reply !== undefined) Object.assign(close, { caller: intent.call.caller, reply });
+    }
+    await this.sm.propose(close);
+    return true;
+  }
+
+  /**
+   * A rename in a store whose renames copy then delete (S3): the intent is
+   * journaled first, as changeUnderStore does, but a store failure part way
+   * (a network error mid-copy) does not close it, for the store may hold a
+   * partial copy. The intent is reconciled in the background until the store
+   * answers: the rename finished there (resumeRename) and then in the
+   * namespace, or, when the store shows nothing renamed, closed as undone.
+   * The caller gets an error that says so. A refusal by the store (its checks
+   * come before any copy) closes the intent: nothing changed.
+   */
+  async renameInUnderStore(intent: UfsIntent & { kind: 'rename' }, rename: () => Promise<void>, replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<EntryOp[]> {
+    const id = this.ids.take();
+    await this.sm.propose({ ops: [{ op: 'putIntent', id, intent }] }, intent.call?.caller.term);
+    try {
+      await rename();
+    } catch (err) {
+      const e = err instanceof StrataError ? err : new StrataError(ErrorCode.IO, String(err), { cause: err });
+      if (STORE_REFUSALS.has(e.code)) {
+        await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
+        throw err;
+      }
+      this.finishLater(id, intent, replyOf);
+      throw new StrataError(
+        e.code,
+        `${intent.src}: the rename to ${intent.dst} stopped part way in the under store (${e.message}); strata finishes it (or, if nothing was copied, drops it) once the store answers`,
+        { cause: err },
+      );
+    }
+    return [{ op: 'clearIntent', id }];
+  }
+
+  /** Retries the reconciliation of intent id with a growing pause, while this master leads. */
+  private finishLater(id: number, intent: UfsIntent, replyOf: (intent: UfsIntent) => Promise<unknown>): void {
+    if (this.finishing.has(id)) return;
+    this.finishing.add(id);
+    void (async () => {
+      let pauseMs = FINISH_FIRST_PAUSE_MS;
+      try {
+        while (!this.finishingStopped) {
+          await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
+          if (this.finishingStopped || (await this.tree.store.rocks.get(intentKey(id))) === null) return;
+          if (await this.reconcileIntent(id, intent, replyOf)) return;
+          pauseMs = Math.min(pauseMs * 2, FINISH_MAX_PAUSE_MS);
+        }
+      } catch (err) {
+        // NOT_LEADER or CLOSED: the next leader's reconcileIntents takes it over.
+        process.stderr.write(`strata master: an interrupted rename is left to the next leader: ${String(err)}\n`);
+      } finally {
+        this.finishing.delete(id);
+      }
+    })();
   }
 
   /**
@@ -371,8 +453,9 @@ export class UnderStoreSync {
     }
   }
 
-  /** Closes the under stores opened so far. */
+  /** Closes the under stores opened so far; background reconciliation stops (the next leader or start resumes it). */
   async close(): Promise<void> {
+    this.finishingStopped = true;
     const stores = [...this.ufsByMount.values()];
     this.ufsByMount.clear();
     for (const store of stores) {
