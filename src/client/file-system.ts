@@ -28,12 +28,13 @@ export class StrataFileSystem {
     this.master = new MasterClient(masters, options);
   }
 
-  async stat(path: string): Promise<FileInfo> {
-    return (await this.master.call<{ info: FileInfo }>('getStatus', { path })).info;
+  /** syncIntervalMs overrides the mount's sync interval for this call: -1 no sync, 0 sync now, N ms. */
+  async stat(path: string, options: { syncIntervalMs?: number } = {}): Promise<FileInfo> {
+    return (await this.master.call<{ info: FileInfo }>('getStatus', { path, syncIntervalMs: options.syncIntervalMs })).info;
   }
 
-  list(path: string, pageSize?: number): AsyncGenerator<FileInfo> {
-    return this.master.list(path, pageSize);
+  list(path: string, pageSize?: number, options: { syncIntervalMs?: number } = {}): AsyncGenerator<FileInfo> {
+    return this.master.list(path, pageSize, options.syncIntervalMs);
   }
 
   async mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<FileInfo> {
@@ -160,10 +161,10 @@ export class StrataFileSystem {
   }
 
   /** Every entry below path (not path itself), depth first. */
-  async *walk(path: string): AsyncGenerator<FileInfo> {
-    for await (const entry of this.list(path)) {
+  async *walk(path: string, options: { syncIntervalMs?: number } = {}): AsyncGenerator<FileInfo> {
+    for await (const entry of this.list(path, undefined, options)) {
       yield entry;
-      if (entry.type === 'DIRECTORY') yield* this.walk(entry.path);
+      if (entry.type === 'DIRECTORY') yield* this.walk(entry.path, options);
     }
   }
 

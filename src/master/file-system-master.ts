@@ -111,18 +111,20 @@ export class FileSystemMaster {
 
   // ---------------------------------------------------------------- reads
 
-  async getStatus(path: string): Promise<FileInfo> {
+  /** syncIntervalMs: the caller's override of the mount's sync interval (metadata-sync.ts). */
+  async getStatus(path: string, syncIntervalMs?: number): Promise<FileInfo> {
     const names = parsePath(path);
+    await this.metadataSync.syncEntryIfStale(names, syncIntervalMs);
     return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       return this.toFileInfo(names, this.existing(resolved, path));
     });
   }
 
-  async listStatus(path: string, startAfter: string, limit: number): Promise<ListStatusPage> {
+  async listStatus(path: string, startAfter: string, limit: number, syncIntervalMs?: number): Promise<ListStatusPage> {
     const names = parsePath(path);
     const pageSize = Math.min(limit > 0 ? limit : DEFAULT_LIST_PAGE, MAX_LIST_PAGE);
-    if (startAfter === '') await this.metadataSync.syncIfStale(names);
+    if (startAfter === '') await this.metadataSync.syncIfStale(names, syncIntervalMs);
     // A directory still being loaded from its store is listed as far as it is
     // loaded; the caller's next page waits for the next loaded page, never
     // for the whole directory (a first `ls` of a million objects).

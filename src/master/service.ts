@@ -97,8 +97,8 @@ function gated(op: OpName, handler: Handler, control: MasterControl): Handler {
 /** The handler of each call, by the name of its oneof field in Call. */
 function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName, Handler> {
   const raw: Record<OpName, Handler> = {
-    getStatus: async (req: { path: string }) => ({ info: await fs.getStatus(req.path) }),
-    listStatus: (req: { path: string; startAfter: string; limit: number }) => fs.listStatus(req.path, req.startAfter, req.limit),
+    getStatus: async (req: { path: string; syncIntervalMs?: number }) => ({ info: await fs.getStatus(req.path, req.syncIntervalMs) }),
+    listStatus: (req: { path: string; startAfter: string; limit: number; syncIntervalMs?: number }) => fs.listStatus(req.path, req.startAfter, req.limit, req.syncIntervalMs),
     createFile: (req: Parameters<FileSystemMaster['createFile']>[0]) => fs.createFile(req),
     completeFile: (req: Parameters<FileSystemMaster['completeFile']>[0]) => fs.completeFile(req),
     createDirectory: (req: Parameters<FileSystemMaster['createDirectory']>[0]) => fs.createDirectory(req),
