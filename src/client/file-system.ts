@@ -24,8 +24,18 @@ export class StrataFileSystem {
   private mountTable: MountInfo[] | null = null;
   private readonly stores = new Map<string, Promise<UnderStore>>();
 
-  constructor(masters: string[], options: MasterClientOptions = {}, readonly owner: Owner = currentOwner()) {
+  /** Presented to the master for the secrets of mounts whose stores this client reads and writes itself. */
+  private readonly clusterToken: string | null;
+
+  /**
+   * options.clusterToken: the cluster token, else the environment's
+   * STRATA_CLUSTER_TOKEN; without one, a mount's secret options stay with
+   * the master and this client uses its own credentials (storeFor).
+   */
+  constructor(masters: string[], options: MasterClientOptions & { clusterToken?: string } = {}, readonly owner: Owner = currentOwner()) {
     this.master = new MasterClient(masters, options);
+    const token = options.clusterToken ?? process.env.STRATA_CLUSTER_TOKEN ?? '';
+    this.clusterToken = token === '' ? null : token;
   }
 
   /** syncIntervalMs overrides the mount's sync interval for this call: -1 no sync, 0 sync now, N ms. */
@@ -186,12 +196,34 @@ export class StrataFileSystem {
     let store = this.stores.get(key);
     if (store === undefined) {
       parseUfsUri(mount.ufsUri);
-      store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
+      store = this.storeOptions(mount).then((options) => openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options }));
       store.catch(() => this.stores.delete(key));
       this.stores.set(key, store);
     }
     const relPath = info.ufsUri.slice(mount.ufsUri.length).replace(/^\/+/, '');
     return { store: await store, relPath };
+  }
+
+  /**
+   * The options to open a mount's store with. The mount table has secrets
+   * redacted; with a cluster token the master hands them over (a refusal is
+   * an error, not a silent fallback), without one they stay redacted and the
+   * store uses this machine's credentials: the mount's `profile` option (a
+   * profile of ~/.aws/credentials here), else the SDK's default chain
+   * (AWS_ACCESS_KEY_ID…, AWS_PROFILE, an instance role).
+   */
+  private async storeOptions(mount: MountInfo): Promise<Record<string, string>> {
+    const redacted = Object.values(mount.options).some((v) => /^\*+$/.test(v));
+    if (!redacted || this.clusterToken === null) return mount.options;
+    try {
+      const reply = await this.master.call<{ options: Record<string, string> }>('getMountCredentials', { mountId: mount.mountId, clusterToken: this.clusterToken });
+      return reply.options;
+    } catch (err) {
+      if (err instanceof StrataError && err.code === ErrorCode.PERMISSION_DENIED) {
+        throw new StrataError(ErrorCode.PERMISSION_DENIED, `${mount.path}: the masters refused this client the store's credentials: ${err.message}`);
+      }
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

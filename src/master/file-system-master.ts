@@ -23,6 +23,7 @@ import type {
   SyncResponse,
   UnmountRequest,
 } from '../common/api';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, StrataError } from '../common/errors';
 import { isPrefix, joinPath, parsePath } from '../common/paths';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
@@ -178,6 +179,26 @@ export class FileSystemMaster {
 
   getMountTable(): { mounts: MountInfo[] } {
     return { mounts: this.mounts.list().map(mountInfoOf) };
+  }
+
+  /**
+   * A mount's options, secrets included, for a client that presents the
+   * cluster token (clusterToken: the masters' own, null when none is set, in
+   * which case secrets never leave the master). Compared in constant time.
+   */
+  getMountCredentials(mountId: number, presented: string, clusterToken: string | null): { options: Record<string, string> } {
+    const ok = clusterToken !== null && presented !== '' && sameSecret(presented, clusterToken);
+    if (!ok) {
+      throw new StrataError(
+        ErrorCode.PERMISSION_DENIED,
+        clusterToken === null
+          ? 'this cluster hands out no store credentials (its masters have no STRATA_CLUSTER_TOKEN): use credentials of your own'
+          : 'wrong or missing cluster token (STRATA_CLUSTER_TOKEN): no store credentials',
+      );
+    }
+    const mount = this.mounts.list().find((m) => m.id === mountId);
+    if (mount === undefined) throw new StrataError(ErrorCode.NOT_FOUND, `no mount with id ${mountId}`);
+    return { options: { ...mount.options } };
   }
 
   /** Re-lists path in its under store and makes the namespace agree (metadata-sync.ts). */
@@ -662,6 +683,13 @@ export class FileSystemMaster {
     await this.stopBackground();
     await this.sync.close();
   }
+}
+
+/** Whether two secrets are equal, in time that does not depend on where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
 }
 
 /** The call an intent belongs to, when a client (with a caller id) made it. */

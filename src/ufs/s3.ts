@@ -81,6 +81,8 @@ export interface S3StoreConfig {
   region: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** A profile of this machine's AWS config files, for when no keys are given (each client resolves its own). */
+  profile?: string;
   pathStyle: boolean;
   /**
    * 'WHEN_REQUIRED' (the default here): checksums only where S3 demands them.
@@ -117,8 +119,9 @@ export function s3ConfigFrom(bucket: string, path: string, opts: UnderStoreOptio
   const trimmed = path.replace(/^\/+/, '').replace(/\/$/, '');
   if (trimmed !== '') splitStorePath(trimmed); // canonical components: no '', '.', '..'
   const o = opts.options ?? {};
-  // A client sees the mount table with credentials redacted ('******'): it then
-  // uses its own, from the SDK's default chain (AWS_ACCESS_KEY_ID, profiles, roles).
+  // A client sees the mount table with credentials redacted ('******'): unless
+  // the master hands it the secrets (a cluster token, client/file-system.ts),
+  // it uses its own: the option profile, else the SDK's default chain.
   const given = (v: string | undefined): string | undefined => (v === undefined || v === '' || /^\*+$/.test(v) ? undefined : v);
   const accessKeyId = given(o.access_key);
   const secretAccessKey = given(o.secret_key);
@@ -147,6 +150,7 @@ export function s3ConfigFrom(bucket: string, path: string, opts: UnderStoreOptio
     region: o.region || 'us-east-1',
     accessKeyId,
     secretAccessKey,
+    profile: o.profile || undefined,
     pathStyle: flag(o.path_style, 'path_style', false),
     checksums,
     partSize,
@@ -275,6 +279,7 @@ export class S3UnderStore implements UnderStore {
         config.accessKeyId !== undefined && config.secretAccessKey !== undefined
           ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
           : undefined, // the SDK's default chain: environment, profile, instance role
+      profile: config.profile,
       requestChecksumCalculation: config.checksums,
       responseChecksumValidation: config.checksums,
       maxAttempts: 3,
