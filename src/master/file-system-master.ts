@@ -299,7 +299,7 @@ export class FileSystemMaster {
         this.checkWritable(mount, req.path);
         const mode = req.mode || 0o755;
         const ufs = await this.sync.ufs(mount);
-        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createDirectory', caller) }, () => ufs.mkdir(relPath, mode, true));
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createDirectory', caller) }, () => ufs.mkdir(relPath, mode, true, { uid: req.uid, gid: req.gid }));
         const now = this.clock();
         const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
@@ -430,6 +430,9 @@ export class FileSystemMaster {
           if (inode.kind !== InodeKind.FILE) throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.path}: can only truncate a file`);
           if (req.size < 0 || !Number.isSafeInteger(req.size)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid size`);
         }
+        if (req.mtimeMs !== undefined && (!Number.isSafeInteger(req.mtimeMs) || req.mtimeMs < 0)) {
+          throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid mtime ${req.mtimeMs}`);
+        }
         const now = this.clock();
         const next: Inode = { ...inode, ctimeMs: now };
         const ops: EntryOp[] = [];
@@ -438,8 +441,11 @@ export class FileSystemMaster {
         if (req.mode !== undefined) next.mode = req.mode;
         if (req.uid !== undefined) next.uid = req.uid;
         if (req.gid !== undefined) next.gid = req.gid;
-        const attrs = { mode: req.mode, uid: req.uid, gid: req.gid };
-        if ((attrs.mode ?? attrs.uid ?? attrs.gid) !== undefined && inode.kind !== InodeKind.SYMLINK && hasUfsData) {
+        // The mtime goes to the store too (a local entry's own, an S3 object's metadata), with the other
+        // attributes in one change, or after a truncate (which sets the store's mtime itself).
+        const mtimeLater = req.mtimeMs !== undefined && req.size !== undefined;
+        const attrs = { mode: req.mode, uid: req.uid, gid: req.gid, mtimeMs: mtimeLater ? undefined : req.mtimeMs };
+        if ((attrs.mode ?? attrs.uid ?? attrs.gid ?? attrs.mtimeMs) !== undefined && inode.kind !== InodeKind.SYMLINK && hasUfsData) {
           // Kept in the store too (an S3 object's metadata), so that a sync or a fresh load keeps them;
           // a copy that gave the object a new ETag is no change of content (UfsAttributeChange).
           ops.push(...(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
@@ -460,6 +466,15 @@ export class FileSystemMaster {
           }
           next.size = req.size;
           if (req.mtimeMs === undefined) next.mtimeMs = now;
+        }
+        if (mtimeLater && inode.complete) {
+          const times = { mtimeMs: req.mtimeMs };
+          ops.push(
+            ...(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
+              const change = await setUfsAttributes(ufs, relPath, times);
+              if (change !== null && change.fingerprintBefore === next.fingerprint) next.fingerprint = change.fingerprintAfter;
+            })),
+          );
         }
         const info = this.toFileInfo(names, next);
         await this.propose([{ op: 'putInode', inode: next }, ...ops], caller, { info });

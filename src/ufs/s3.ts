@@ -390,9 +390,10 @@ export class S3UnderStore implements UnderStore {
     return page;
   }
 
-  async mkdir(path: string, mode: number, recursive: boolean): Promise<void> {
+  async mkdir(path: string, mode: number, recursive: boolean, owner?: UfsOwner): Promise<void> {
     const names = this.begin(path, true);
     checkMode(mode);
+    const attrs = { mode, ...(owner === undefined ? {} : { uid: checkCount(owner.uid, 'uid'), gid: checkCount(owner.gid, 'gid') }) };
     await this.run('mkdir', path, async () => {
       if (names.length === 0) {
         if (recursive) return;
@@ -401,12 +402,12 @@ export class S3UnderStore implements UnderStore {
       if (!recursive) {
         await this.requireParentDir(names, path);
         if ((await this.statKey(names)) !== null) throw new StrataError(ErrorCode.EXISTS, `${this.uri}: mkdir ${path}: File exists`);
-        await this.putMarker(names, withAttributes(undefined, S_IFDIR, { mode }));
+        await this.putMarker(names, withAttributes(undefined, S_IFDIR, attrs));
         return;
       }
       for (let i = 1; i <= names.length; i++) {
         const st = await this.statKey(names.slice(0, i));
-        if (st === null) await this.putMarker(names.slice(0, i), i === names.length ? withAttributes(undefined, S_IFDIR, { mode }) : undefined);
+        if (st === null) await this.putMarker(names.slice(0, i), i === names.length ? withAttributes(undefined, S_IFDIR, attrs) : undefined);
         else if (st.type !== 'dir') {
           const code = i === names.length ? ErrorCode.EXISTS : ErrorCode.NOT_DIRECTORY;
           throw new StrataError(code, `${this.uri}: mkdir ${path}: ${names.slice(0, i).join('/')} is a file`);
@@ -579,7 +580,10 @@ export class S3UnderStore implements UnderStore {
     if (attrs.mode !== undefined) checkMode(attrs.mode);
     if (attrs.uid !== undefined) checkCount(attrs.uid, 'uid');
     if (attrs.gid !== undefined) checkCount(attrs.gid, 'gid');
-    const change = (attrs.mode ?? attrs.uid ?? attrs.gid) !== undefined;
+    if (attrs.mtimeMs !== undefined && (!Number.isSafeInteger(attrs.mtimeMs) || attrs.mtimeMs < 0)) {
+      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${this.uri}: ${path}: invalid mtime ${attrs.mtimeMs}`);
+    }
+    const change = (attrs.mode ?? attrs.uid ?? attrs.gid ?? attrs.mtimeMs) !== undefined;
     return this.run('set attributes of', path, async () => {
       if (names.length === 0 || !change) {
         const st = await this.stat(path);
@@ -590,7 +594,7 @@ export class S3UnderStore implements UnderStore {
       const head = await this.headOrNull(key);
       if (head !== null) {
         const before = attributesOf(head.Metadata);
-        const mtimeMs = before.mtimeMs ?? head.LastModified?.getTime();
+        const mtimeMs = attrs.mtimeMs ?? before.mtimeMs ?? head.LastModified?.getTime();
         const metadata = withAttributes(head.Metadata, S_IFREG, { ...attrs, ...(mtimeMs === undefined ? {} : { mtimeMs }) });
         const etag = await this.copy(key, key, head.ContentLength ?? 0, { metadata, head });
         return { fingerprintBefore: etagOf(head.ETag), fingerprintAfter: etagOf(etag) };
