@@ -75,6 +75,7 @@ export class StrataFileSystem {
 
   /** Creates (or replaces) a file with the given content: CreateFile, write data, CompleteFile. */
   async writeFile(path: string, data: Buffer | Readable, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
+    await this.checkStoreAt(path);
     const info = await this.createFile(path, options);
     const { store, relPath } = await this.storeFor(info);
     const status = await store.writeFile(relPath, data, info.mode, { uid: info.uid, gid: info.gid });
@@ -83,6 +84,7 @@ export class StrataFileSystem {
 
   /** Uploads a local file, as `strata fs put` does. */
   async putFile(localFile: string, path: string, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
+    await this.checkStoreAt(path);
     const info = await this.createFile(path, options);
     const { store, relPath } = await this.storeFor(info);
     const status = await store.putFile(relPath, localFile, info.mode, { uid: info.uid, gid: info.gid });
@@ -192,6 +194,12 @@ export class StrataFileSystem {
       mount = mountHolding(this.mountTable, info);
     }
     if (mount === null) throw new StrataError(ErrorCode.INTERNAL, `${info.path}: no mount holds ${info.ufsUri}`);
+    const relPath = info.ufsUri.slice(mount.ufsUri.length).replace(/^\/+/, '');
+    return { store: await this.openStore(mount), relPath };
+  }
+
+  /** The store of a mount, opened once (with the credentials storeOptions finds). */
+  private openStore(mount: MountInfo): Promise<UnderStore> {
     const key = `${mount.mountId} ${mount.ufsUri}`;
     let store = this.stores.get(key);
     if (store === undefined) {
@@ -200,8 +208,22 @@ export class StrataFileSystem {
       store.catch(() => this.stores.delete(key));
       this.stores.set(key, store);
     }
-    const relPath = info.ufsUri.slice(mount.ufsUri.length).replace(/^\/+/, '');
-    return { store: await store, relPath };
+    return store;
+  }
+
+  /**
+   * Opens the store of the mount that holds path (the deepest mount point at
+   * or above it), so that a client that cannot reach it (a refused cluster
+   * token, credentials the store refuses) fails before it creates anything.
+   */
+  private async checkStoreAt(path: string): Promise<void> {
+    const table = this.mountTable ?? (this.mountTable = await this.mounts());
+    let best: MountInfo | null = null;
+    for (const m of table) {
+      const holds = m.path === '/' || path === m.path || path.startsWith(m.path + '/');
+      if (holds && (best === null || m.path.length > best.path.length)) best = m;
+    }
+    if (best !== null) await this.openStore(best);
   }
 
   /**

@@ -13,7 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 
-import { MasterProcess, STRATA_BIN, makeTempDir, removeDir } from '../master/harness';
+import { StrataFileSystem } from '../../src/client/file-system';
+import { MasterProcess, STRATA_BIN, codeOf, makeTempDir, removeDir } from '../master/harness';
 import { sh } from '../fuse/harness';
 import type { ShellResult } from '../fuse/harness';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3Server } from '../ufs/s3-server';
@@ -100,6 +101,20 @@ describe('S3 credentials of clients', () => {
     assert.equal(put.code, 1);
     assert.match(put.stderr, /refused this client the store's credentials/);
     assert.deepEqual(await keys('keys/wrong'), []);
+    // Refused before anything was created: the namespace has no such file either.
+    const ls = await cli(['fs', 'ls', '/s3'], cleanEnv({ STRATA_CLUSTER_TOKEN: TOKEN }));
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.ok(!ls.stdout.includes('wrong.txt'), ls.stdout);
+    // The same through the client API (which has no clean-up after a failed upload, as put has): refused before creating.
+    assert.ok(master !== null);
+    const api = new StrataFileSystem([master.address], { callTimeoutMs: 20_000, clusterToken: 'not-the-token' });
+    try {
+      assert.equal(codeOf(await api.writeFile('/s3/api.txt', Buffer.from('x')).catch((e: unknown) => e)), 'PERMISSION_DENIED');
+      assert.equal(codeOf(await api.stat('/s3/api.txt').catch((e: unknown) => e)), 'NOT_FOUND');
+    } finally {
+      await api.close();
+    }
+    assert.deepEqual(await keys('keys/api'), []);
   });
 
   test('without a token a client uses its own credentials: the default chain', T, async () => {
