@@ -240,8 +240,10 @@ export class UnderStoreSync {
    * locks are dropped, the directory is loaded, and the operation runs again.
    */
   async runLocked<T>(run: (locks: LockSet) => Promise<T>): Promise<T> {
+    const absent = new Set<string>();
     for (;;) {
       const locks = this.tree.newLockSet();
+      locks.absent = absent;
       let needs: NeedsLoad;
       try {
         return await run(locks);
@@ -251,7 +253,50 @@ export class UnderStoreSync {
       } finally {
         locks.release();
       }
-      await this.loadDirectory(needs.dirNames);
+      // A lookup in a directory not loaded yet asks the store for that one
+      // name (a file in a directory of a million is found at once), as
+      // Alluxio loads the metadata of one path; anything else loads it all.
+      if (needs.missing === undefined) await this.loadDirectory(needs.dirNames);
+      else {
+        const miss = await this.loadEntry(needs.dirNames, needs.missing);
+        if (miss !== null) absent.add(miss);
+      }
+    }
+  }
+
+  /**
+   * Adds one entry of a directory not loaded yet, if its store has it and the
+   * namespace not yet (under the entry's edge write lock, as loadPage).
+   * Returns the edge's lock key when the store has no such entry, else null
+   * (added, there already, or the directory changed: the caller retries).
+   */
+  private async loadEntry(dirNames: string[], name: string): Promise<string | null> {
+    let miss: string | null = null;
+    const locks = this.tree.newLockSet();
+    try {
+      const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
+        if (err instanceof NeedsLoad) return null;
+        throw err;
+      });
+      const dir = resolved === null ? null : target(resolved);
+      if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return null;
+      const key = edgeLockKey(dir.id, name);
+      const pending = locks.lock(key, LockMode.WRITE);
+      if (pending !== null) await pending;
+      if ((await this.tree.store.getChild(dir.id, name)) !== null) return null;
+      const { mount, relPath } = this.mounts.resolve([...dirNames, name]);
+      const status = isRepresentableName(name) ? await (await this.ufs(mount)).stat(relPath) : null;
+      if (status === null) {
+        miss = key;
+        return miss;
+      }
+      const inode = this.inodeFromUfs(status);
+      const ops: EntryOp[] = [{ op: 'putInode', inode }, { op: 'putEdge', parent: dir.id, name, child: inode.id }];
+      if (inode.kind === InodeKind.DIR) ops.push({ op: 'touchDir', id: dir.id, mtimeMs: 0, nlinkDelta: 1 });
+      await this.sm.propose({ ops });
+      return null;
+    } finally {
+      locks.release();
     }
   }
 

@@ -3,7 +3,8 @@
 // mount's per-call master_timeout nor the binding's 15 s limit bounds the
 // size of a directory that can be listed. master_timeout is set to 1 s here
 // so that a few tens of thousands of entries (several seconds of loading)
-// stand in for a million.
+// stand in for a million. Before the listing, single lookups in the
+// directory (one store stat each, not a load) are checked the same way.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -32,6 +33,16 @@ describe('listing a large unloaded directory through FUSE', () => {
 
   after(async () => {
     await fx?.close();
+  });
+
+  test('a file in the unloaded directory is found, and a missing one is not, without loading the directory', { timeout: 60_000 }, async () => {
+    const last = `f${String(ENTRIES).padStart(6, '0')}`;
+    const found = await sh(`stat -c '%F %s' '${mp}/big/${last}' && cat '${mp}/big/${last}' | wc -c`);
+    assert.equal(found.code, 0, found.stderr);
+    assert.equal(found.stdout, 'regular empty file 0\n0\n');
+    const missing = await sh(`stat '${mp}/big/nope' 2>&1; echo "exit $?"`);
+    assert.match(missing.stdout, /No such file or directory/);
+    assert.match(missing.stdout, /exit 1/);
   });
 
   test('a first ls lists every entry even when loading takes longer than master_timeout', { timeout: 180_000 }, async () => {
