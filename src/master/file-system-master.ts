@@ -332,6 +332,7 @@ export class FileSystemMaster {
             detach = true;
           }
         }
+        this.sync.checkNotFinishing([names], req.path);
         const ufs = await this.sync.ufs(mount);
         const uncommitted = inode.kind === InodeKind.FILE && !inode.complete;
         const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'paths', paths: [req.path], call: callOf('delete', caller) }, () =>
@@ -381,6 +382,7 @@ export class FileSystemMaster {
             throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.dst}: Is a directory`);
           }
         }
+        this.sync.checkNotFinishing([src, dst], req.src);
         const ufs = await this.sync.ufs(srcMount.mount);
         // Data of a file not committed yet is not the namespace's business: no intent.
         const uncommitted = moving.kind === InodeKind.FILE && !moving.complete;

@@ -5,7 +5,7 @@
 // meets a directory still to be loaded must drop its locks, load, and retry.
 
 import { ErrorCode, StrataError } from '../common/errors';
-import { joinPath, parsePath } from '../common/paths';
+import { isPrefix, joinPath, parsePath } from '../common/paths';
 import { openUnderStore } from '../ufs/registry';
 import type { UfsStatus, UnderStore } from '../ufs/under-store';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
@@ -42,7 +42,7 @@ export class UnderStoreSync {
   /** Directory loads under way, by path, so concurrent misses share one. */
   private readonly loading = new Map<string, Promise<void>>();
   /** Intents reconciled in the background (renames a store failure stopped part way), by id. */
-  private readonly finishing = new Set<number>();
+  private readonly finishing = new Map<number, UfsIntent>();
   private finishingStopped = false;
   /** How far each load under way has got, by path (listings serve what is loaded while the rest loads). */
   private readonly loadStates = new Map<string, LoadState>();
@@ -136,10 +136,25 @@ export class UnderStoreSync {
     return [{ op: 'clearIntent', id }];
   }
 
+  /**
+   * Refuses a change at or around a path that a rename still being finished
+   * in the background touches: it would act on a half-copied store (a
+   * retried mv, an rm of the source) and leave something else half done.
+   */
+  checkNotFinishing(paths: string[][], what: string): void {
+    for (const intent of this.finishing.values()) {
+      if (intent.kind !== 'rename') continue;
+      const busy = [parsePath(intent.src), parsePath(intent.dst)];
+      if (paths.some((p) => busy.some((b) => isPrefix(p, b) || isPrefix(b, p)))) {
+        throw new StrataError(ErrorCode.UNAVAILABLE, `${what}: the rename of ${intent.src} to ${intent.dst} is still being finished in the under store; try again later`);
+      }
+    }
+  }
+
   /** Retries the reconciliation of intent id with a growing pause, while this master leads. */
   private finishLater(id: number, intent: UfsIntent, replyOf: (intent: UfsIntent) => Promise<unknown>): void {
     if (this.finishing.has(id)) return;
-    this.finishing.add(id);
+    this.finishing.set(id, intent);
     void (async () => {
       let pauseMs = FINISH_FIRST_PAUSE_MS;
       try {

@@ -203,6 +203,12 @@ describe('a directory rename on S3 stopped half way by a crash', () => {
     assert.equal((await keysUnder('live/old/')).length, FILES);
     const partial = (await keysUnder('live/new/')).length;
     assert.ok(partial >= COPIED && partial < FILES, `${partial} objects copied`);
+    // While it is being finished, changes of either end are refused (a retried mv, an rm of the source).
+    const retried = await fs.rename('/s3/old', '/s3/new').then(() => null, (e: unknown) => e);
+    assert.ok(retried instanceof StrataError && retried.code === ErrorCode.UNAVAILABLE && /still being finished/.test(retried.message), String(retried));
+    const removed = await fs.delete('/s3/old', { recursive: true }).then(() => null, (e: unknown) => e);
+    assert.ok(removed instanceof StrataError && removed.code === ErrorCode.UNAVAILABLE, String(removed));
+    assert.equal((await keysUnder('live/old/')).length, FILES);
 
     proxy.setRule(null);
     const deadline = Date.now() + 30_000;
