@@ -125,10 +125,21 @@ interface LsOptions {
   recursive?: boolean;
   long?: boolean;
   json?: boolean;
+  syncIntervalMs?: number;
+}
+
+/** --sync-interval-ms: the mount's sync_interval_ms for this call only; -1 no sync, 0 sync now. */
+const SYNC_INTERVAL_HELP = "metadata sync for this call: -1 none, 0 now, N: if strata last looked more than N ms ago (default: the mount's sync_interval_ms)";
+
+function parseSyncInterval(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < -1) throw new UsageError(`--sync-interval-ms '${value}': must be -1, 0 or a number of milliseconds`);
+  return n;
 }
 
 async function ls(fs: StrataFileSystem, path: string, opts: LsOptions, out: OutputWriter): Promise<void> {
-  const top = await fs.stat(checked(path));
+  const sync = { syncIntervalMs: opts.syncIntervalMs };
+  const top = await fs.stat(checked(path), sync);
   if (opts.json) {
     // One JSON array, written entry by entry: a huge directory never sits in memory.
     let first = true;
@@ -137,7 +148,7 @@ async function ls(fs: StrataFileSystem, path: string, opts: LsOptions, out: Outp
       first = false;
     };
     if (top.type !== 'DIRECTORY') await emit(top);
-    else for await (const info of opts.recursive ? fs.walk(path) : fs.list(path)) await emit(info);
+    else for await (const info of opts.recursive ? fs.walk(path, sync) : fs.list(path, undefined, sync)) await emit(info);
     await out.write(first ? '[]\n' : '\n]\n');
     return;
   }
@@ -161,7 +172,7 @@ async function ls(fs: StrataFileSystem, path: string, opts: LsOptions, out: Outp
     const dir = pending[i++];
     const subdirs: string[] = [];
     if (opts.recursive) await out.write(`${dir === path ? '' : '\n'}${dir}:\n`);
-    for await (const info of fs.list(dir)) {
+    for await (const info of fs.list(dir, undefined, sync)) {
       page.push({ info, name: info.name });
       if (opts.recursive && info.type === 'DIRECTORY') subdirs.push(info.path);
       if (page.length >= 1000) await flushPage();
@@ -295,6 +306,7 @@ export function fsCommand(): Command {
     .option('-R, --recursive', 'list subdirectories too')
     .option('-l, --long', 'long listing: mode, links, owner, group, size, mtime, name')
     .option('--json', 'a JSON array of FileInfo objects')
+    .option('--sync-interval-ms <ms>', SYNC_INTERVAL_HELP, parseSyncInterval)
     .action((path: string, opts: LsOptions, command: Command) => withFs(command, (fs) => toStdout((out) => ls(fs, path, opts, out))));
 
   cmd
@@ -302,9 +314,10 @@ export function fsCommand(): Command {
     .description('show the status of a file or directory')
     .argument('<path>', 'strata path')
     .option('--json', 'one JSON FileInfo object')
-    .action((path: string, opts: { json?: boolean }, command: Command) =>
+    .option('--sync-interval-ms <ms>', SYNC_INTERVAL_HELP, parseSyncInterval)
+    .action((path: string, opts: { json?: boolean; syncIntervalMs?: number }, command: Command) =>
       withFs(command, async (fs) => {
-        const info = await fs.stat(checked(path));
+        const info = await fs.stat(checked(path), { syncIntervalMs: opts.syncIntervalMs });
         process.stdout.write(opts.json ? JSON.stringify(info, null, 2) + '\n' : statText(info, new IdNames()));
       }),
     );

@@ -24,16 +24,27 @@ export class StrataFileSystem {
   private mountTable: MountInfo[] | null = null;
   private readonly stores = new Map<string, Promise<UnderStore>>();
 
-  constructor(masters: string[], options: MasterClientOptions = {}, readonly owner: Owner = currentOwner()) {
+  /** Presented to the master for the secrets of mounts whose stores this client reads and writes itself. */
+  private readonly clusterToken: string | null;
+
+  /**
+   * options.clusterToken: the cluster token, else the environment's
+   * STRATA_CLUSTER_TOKEN; without one, a mount's secret options stay with
+   * the master and this client uses its own credentials (storeFor).
+   */
+  constructor(masters: string[], options: MasterClientOptions & { clusterToken?: string } = {}, readonly owner: Owner = currentOwner()) {
     this.master = new MasterClient(masters, options);
+    const token = options.clusterToken ?? process.env.STRATA_CLUSTER_TOKEN ?? '';
+    this.clusterToken = token === '' ? null : token;
   }
 
-  async stat(path: string): Promise<FileInfo> {
-    return (await this.master.call<{ info: FileInfo }>('getStatus', { path })).info;
+  /** syncIntervalMs overrides the mount's sync interval for this call: -1 no sync, 0 sync now, N ms. */
+  async stat(path: string, options: { syncIntervalMs?: number } = {}): Promise<FileInfo> {
+    return (await this.master.call<{ info: FileInfo }>('getStatus', { path, syncIntervalMs: options.syncIntervalMs })).info;
   }
 
-  list(path: string, pageSize?: number): AsyncGenerator<FileInfo> {
-    return this.master.list(path, pageSize);
+  list(path: string, pageSize?: number, options: { syncIntervalMs?: number } = {}): AsyncGenerator<FileInfo> {
+    return this.master.list(path, pageSize, options.syncIntervalMs);
   }
 
   async mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<FileInfo> {
@@ -64,6 +75,7 @@ export class StrataFileSystem {
 
   /** Creates (or replaces) a file with the given content: CreateFile, write data, CompleteFile. */
   async writeFile(path: string, data: Buffer | Readable, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
+    await this.checkStoreAt(path);
     const info = await this.createFile(path, options);
     const { store, relPath } = await this.storeFor(info);
     const status = await store.writeFile(relPath, data, info.mode, { uid: info.uid, gid: info.gid });
@@ -72,6 +84,7 @@ export class StrataFileSystem {
 
   /** Uploads a local file, as `strata fs put` does. */
   async putFile(localFile: string, path: string, options: { overwrite?: boolean; mode?: number } = {}): Promise<FileInfo> {
+    await this.checkStoreAt(path);
     const info = await this.createFile(path, options);
     const { store, relPath } = await this.storeFor(info);
     const status = await store.putFile(relPath, localFile, info.mode, { uid: info.uid, gid: info.gid });
@@ -160,10 +173,10 @@ export class StrataFileSystem {
   }
 
   /** Every entry below path (not path itself), depth first. */
-  async *walk(path: string): AsyncGenerator<FileInfo> {
-    for await (const entry of this.list(path)) {
+  async *walk(path: string, options: { syncIntervalMs?: number } = {}): AsyncGenerator<FileInfo> {
+    for await (const entry of this.list(path, undefined, options)) {
       yield entry;
-      if (entry.type === 'DIRECTORY') yield* this.walk(entry.path);
+      if (entry.type === 'DIRECTORY') yield* this.walk(entry.path, options);
     }
   }
 
@@ -181,16 +194,58 @@ export class StrataFileSystem {
       mount = mountHolding(this.mountTable, info);
     }
     if (mount === null) throw new StrataError(ErrorCode.INTERNAL, `${info.path}: no mount holds ${info.ufsUri}`);
+    const relPath = info.ufsUri.slice(mount.ufsUri.length).replace(/^\/+/, '');
+    return { store: await this.openStore(mount), relPath };
+  }
+
+  /** The store of a mount, opened once (with the credentials storeOptions finds). */
+  private openStore(mount: MountInfo): Promise<UnderStore> {
     const key = `${mount.mountId} ${mount.ufsUri}`;
     let store = this.stores.get(key);
     if (store === undefined) {
       parseUfsUri(mount.ufsUri);
-      store = openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options: mount.options });
+      store = this.storeOptions(mount).then((options) => openUnderStore(mount.ufsUri, { readOnly: mount.readOnly, options }));
       store.catch(() => this.stores.delete(key));
       this.stores.set(key, store);
     }
-    const relPath = info.ufsUri.slice(mount.ufsUri.length).replace(/^\/+/, '');
-    return { store: await store, relPath };
+    return store;
+  }
+
+  /**
+   * Opens the store of the mount that holds path (the deepest mount point at
+   * or above it), so that a client that cannot reach it (a refused cluster
+   * token, credentials the store refuses) fails before it creates anything.
+   */
+  private async checkStoreAt(path: string): Promise<void> {
+    const table = this.mountTable ?? (this.mountTable = await this.mounts());
+    let best: MountInfo | null = null;
+    for (const m of table) {
+      const holds = m.path === '/' || path === m.path || path.startsWith(m.path + '/');
+      if (holds && (best === null || m.path.length > best.path.length)) best = m;
+    }
+    if (best !== null) await this.openStore(best);
+  }
+
+  /**
+   * The options to open a mount's store with. The mount table has secrets
+   * redacted; with a cluster token the master hands them over (a refusal is
+   * an error, not a silent fallback), without one they stay redacted and the
+   * store uses this machine's credentials: the mount's `profile` option (a
+   * profile of ~/.aws/credentials here), else the SDK's default chain
+   * (AWS_ACCESS_KEY_ID…, AWS_PROFILE, an instance role).
+   */
+  private async storeOptions(mount: MountInfo): Promise<Record<string, string>> {
+    const redacted = Object.values(mount.options).some((v) => /^\*+$/.test(v));
+    if (!redacted || this.clusterToken === null) return mount.options;
+    try {
+      const reply = await this.master.call<{ options: Record<string, string> }>('getMountCredentials', { mountId: mount.mountId, clusterToken: this.clusterToken });
+      return reply.options;
+    } catch (err) {
+      if (err instanceof StrataError && err.code === ErrorCode.PERMISSION_DENIED) {
+        throw new StrataError(ErrorCode.PERMISSION_DENIED, `${mount.path}: the masters refused this client the store's credentials: ${err.message}`);
+      }
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -239,10 +239,10 @@ export class MasterClient {
   }
 
   /** Every page of a directory, as an async iterable of entries. */
-  async *list(path: string, pageSize = 1000): AsyncGenerator<FileInfo> {
+  async *list(path: string, pageSize = 1000, syncIntervalMs?: number): AsyncGenerator<FileInfo> {
     let startAfter = '';
     for (;;) {
-      const page = await this.call<{ entries: FileInfo[]; hasMore: boolean }>('listStatus', { path, startAfter, limit: pageSize });
+      const page = await this.call<{ entries: FileInfo[]; hasMore: boolean }>('listStatus', { path, startAfter, limit: pageSize, syncIntervalMs: startAfter === '' ? syncIntervalMs : undefined });
       for (const entry of page.entries) yield entry;
       if (!page.hasMore || page.entries.length === 0) return;
       startAfter = page.entries[page.entries.length - 1].name;

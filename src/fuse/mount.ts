@@ -193,7 +193,10 @@ export class StrataMount {
       entryTimeout: timeoutOption(options.entryTimeoutSec),
       subtype: 'strata',
       fsname: [options.fsname ?? 'strata', ...extra].join(','),
-      timeout: BINDING_TIMEOUT_MS,
+      // readdir answers all names at once, so a huge directory can take longer
+      // than any fixed limit; each page it asks the master for is bounded by
+      // master_timeout instead (a master that stops answering is still EIO).
+      timeout: { default: BINDING_TIMEOUT_MS, readdir: false },
     });
     try {
       await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve())));

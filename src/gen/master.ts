@@ -19,6 +19,8 @@ import type { DeleteResponse as _strata_master_DeleteResponse, DeleteResponse__O
 import type { FileInfo as _strata_master_FileInfo, FileInfo__Output as _strata_master_FileInfo__Output } from './strata/master/FileInfo';
 import type { FileSystemMasterClient as _strata_master_FileSystemMasterClient, FileSystemMasterDefinition as _strata_master_FileSystemMasterDefinition } from './strata/master/FileSystemMaster';
 import type { GetMasterInfoRequest as _strata_master_GetMasterInfoRequest, GetMasterInfoRequest__Output as _strata_master_GetMasterInfoRequest__Output } from './strata/master/GetMasterInfoRequest';
+import type { GetMountCredentialsRequest as _strata_master_GetMountCredentialsRequest, GetMountCredentialsRequest__Output as _strata_master_GetMountCredentialsRequest__Output } from './strata/master/GetMountCredentialsRequest';
+import type { GetMountCredentialsResponse as _strata_master_GetMountCredentialsResponse, GetMountCredentialsResponse__Output as _strata_master_GetMountCredentialsResponse__Output } from './strata/master/GetMountCredentialsResponse';
 import type { GetMountTableRequest as _strata_master_GetMountTableRequest, GetMountTableRequest__Output as _strata_master_GetMountTableRequest__Output } from './strata/master/GetMountTableRequest';
 import type { GetMountTableResponse as _strata_master_GetMountTableResponse, GetMountTableResponse__Output as _strata_master_GetMountTableResponse__Output } from './strata/master/GetMountTableResponse';
 import type { GetStatusRequest as _strata_master_GetStatusRequest, GetStatusRequest__Output as _strata_master_GetStatusRequest__Output } from './strata/master/GetStatusRequest';
@@ -79,6 +81,8 @@ export interface ProtoGrpcType {
       FileInfo: MessageTypeDefinition<_strata_master_FileInfo, _strata_master_FileInfo__Output>
       FileSystemMaster: SubtypeConstructor<typeof grpc.Client, _strata_master_FileSystemMasterClient> & { service: _strata_master_FileSystemMasterDefinition }
       GetMasterInfoRequest: MessageTypeDefinition<_strata_master_GetMasterInfoRequest, _strata_master_GetMasterInfoRequest__Output>
+      GetMountCredentialsRequest: MessageTypeDefinition<_strata_master_GetMountCredentialsRequest, _strata_master_GetMountCredentialsRequest__Output>
+      GetMountCredentialsResponse: MessageTypeDefinition<_strata_master_GetMountCredentialsResponse, _strata_master_GetMountCredentialsResponse__Output>
       GetMountTableRequest: MessageTypeDefinition<_strata_master_GetMountTableRequest, _strata_master_GetMountTableRequest__Output>
       GetMountTableResponse: MessageTypeDefinition<_strata_master_GetMountTableResponse, _strata_master_GetMountTableResponse__Output>
       GetStatusRequest: MessageTypeDefinition<_strata_master_GetStatusRequest, _strata_master_GetStatusRequest__Output>

@@ -23,6 +23,7 @@ import type {
   SyncResponse,
   UnmountRequest,
 } from '../common/api';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ErrorCode, StrataError } from '../common/errors';
 import { isPrefix, joinPath, parsePath } from '../common/paths';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
@@ -34,8 +35,8 @@ import { MountEntry, MountTable } from './mount-table';
 import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import type { StateMachine } from './state-machine';
 import { TrashSweeper } from './trash-sweeper';
-import { UnderStoreSync } from './under-store-sync';
 import { StoreFence } from './store-fence';
+import { UnderStoreSync, compareNames } from './under-store-sync';
 import { checkXattrFlags, checkXattrName, checkXattrValue, listXattrNames, readXattr } from './xattrs';
 import { setUfsAttributes } from '../ufs/under-store';
 
@@ -119,33 +120,50 @@ export class FileSystemMaster {
 
   // ---------------------------------------------------------------- reads
 
-  async getStatus(path: string): Promise<FileInfo> {
+  /** syncIntervalMs: the caller's override of the mount's sync interval (metadata-sync.ts). */
+  async getStatus(path: string, syncIntervalMs?: number): Promise<FileInfo> {
     const names = parsePath(path);
+    await this.metadataSync.syncEntryIfStale(names, syncIntervalMs);
     return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       return this.toFileInfo(names, this.existing(resolved, path));
     });
   }
 
-  async listStatus(path: string, startAfter: string, limit: number): Promise<ListStatusPage> {
+  async listStatus(path: string, startAfter: string, limit: number, syncIntervalMs?: number): Promise<ListStatusPage> {
     const names = parsePath(path);
     const pageSize = Math.min(limit > 0 ? limit : DEFAULT_LIST_PAGE, MAX_LIST_PAGE);
-    if (startAfter === '') await this.metadataSync.syncIfStale(names);
-    return this.sync.runLocked(async (locks) => {
-      const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
-      const inode = this.existing(resolved, path);
-      if (inode.kind !== InodeKind.DIR) {
-        return { entries: startAfter === '' ? [this.toFileInfo(names, inode)] : [], hasMore: false };
-      }
-      if (!inode.loaded) throw new NeedsLoad(names);
-      const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
-      const hasMore = children.length > pageSize;
-      const entries: FileInfo[] = [];
-      for (const child of hasMore ? children.slice(0, pageSize) : children) {
-        if (child.inode !== null) entries.push(this.toFileInfo([...names, child.name], child.inode));
-      }
-      return { entries, hasMore };
-    });
+    if (startAfter === '') await this.metadataSync.syncIfStale(names, syncIntervalMs);
+    // A directory still being loaded from its store is listed as far as it is
+    // loaded; the caller's next page waits for the next loaded page, never
+    // for the whole directory (a first `ls` of a million objects).
+    let waitPast = startAfter;
+    for (;;) {
+      const page = await this.sync.runLocked(async (locks): Promise<ListStatusPage | { loading: number; through: string }> => {
+        const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
+        const inode = this.existing(resolved, path);
+        if (inode.kind !== InodeKind.DIR) {
+          return { entries: startAfter === '' ? [this.toFileInfo(names, inode)] : [], hasMore: false };
+        }
+        let through: string | undefined;
+        if (!inode.loaded) {
+          through = this.sync.loadedThrough(names, inode.id);
+          if (through === undefined || compareNames(through, waitPast) <= 0) return { loading: inode.id, through: through ?? waitPast };
+        }
+        const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
+        const loaded = through === undefined ? children : children.filter((c) => compareNames(c.name, through as string) <= 0);
+        const hasMore = loaded.length > pageSize || through !== undefined;
+        const entries: FileInfo[] = [];
+        for (const child of loaded.slice(0, pageSize)) {
+          if (child.inode !== null) entries.push(this.toFileInfo([...names, child.name], child.inode));
+        }
+        if (entries.length === 0 && through !== undefined) return { loading: inode.id, through };
+        return { entries, hasMore };
+      });
+      if (!('loading' in page)) return page;
+      waitPast = page.through;
+      await this.sync.loadPast(names, page.loading, waitPast);
+    }
   }
 
   async getXattr(path: string, name: string): Promise<Buffer> {
@@ -169,6 +187,26 @@ export class FileSystemMaster {
 
   getMountTable(): { mounts: MountInfo[] } {
     return { mounts: this.mounts.list().map(mountInfoOf) };
+  }
+
+  /**
+   * A mount's options, secrets included, for a client that presents the
+   * cluster token (clusterToken: the masters' own, null when none is set, in
+   * which case secrets never leave the master). Compared in constant time.
+   */
+  getMountCredentials(mountId: number, presented: string, clusterToken: string | null): { options: Record<string, string> } {
+    const ok = clusterToken !== null && presented !== '' && sameSecret(presented, clusterToken);
+    if (!ok) {
+      throw new StrataError(
+        ErrorCode.PERMISSION_DENIED,
+        clusterToken === null
+          ? 'this cluster hands out no store credentials (its masters have no STRATA_CLUSTER_TOKEN): use credentials of your own'
+          : 'wrong or missing cluster token (STRATA_CLUSTER_TOKEN): no store credentials',
+      );
+    }
+    const mount = this.mounts.list().find((m) => m.id === mountId);
+    if (mount === undefined) throw new StrataError(ErrorCode.NOT_FOUND, `no mount with id ${mountId}`);
+    return { options: { ...mount.options } };
   }
 
   /** Re-lists path in its under store and makes the namespace agree (metadata-sync.ts). */
@@ -269,7 +307,7 @@ export class FileSystemMaster {
         this.checkWritable(mount, req.path);
         const mode = req.mode || 0o755;
         const ufs = await this.sync.ufs(mount);
-        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createDirectory', caller) }, () => ufs.mkdir(relPath, mode, true));
+        const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createDirectory', caller) }, () => ufs.mkdir(relPath, mode, true, { uid: req.uid, gid: req.gid }));
         const now = this.clock();
         const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
@@ -302,6 +340,7 @@ export class FileSystemMaster {
             detach = true;
           }
         }
+        this.sync.checkNotFinishing([names], req.path);
         const ufs = await this.sync.ufs(mount);
         const uncommitted = inode.kind === InodeKind.FILE && !inode.complete;
         const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'paths', paths: [req.path], call: callOf('delete', caller) }, () =>
@@ -351,10 +390,11 @@ export class FileSystemMaster {
             throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.dst}: Is a directory`);
           }
         }
+        this.sync.checkNotFinishing([src, dst], req.src);
         const ufs = await this.sync.ufs(srcMount.mount);
         // Data of a file not committed yet is not the namespace's business: no intent.
         const uncommitted = moving.kind === InodeKind.FILE && !moving.complete;
-        const closeIntent = await this.sync.changeUnderStore(uncommitted ? null : { kind: 'rename', src: req.src, dst: req.dst, call: callOf('rename', caller) }, async () => {
+        const renameInStore = async () => {
           try {
             await ufs.rename(srcMount.relPath, dstMount.relPath);
           } catch (err) {
@@ -362,7 +402,13 @@ export class FileSystemMaster {
             const tolerable = err instanceof StrataError && err.code === ErrorCode.NOT_FOUND && !moving.complete;
             if (!tolerable) throw err;
           }
-        });
+        };
+        // A store whose renames are copies (S3) can fail part way: its intent then stays open until finished.
+        const closeIntent = uncommitted
+          ? await this.sync.changeUnderStore(null, renameInStore)
+          : ufs.resumeRename !== undefined
+            ? await this.sync.renameInUnderStore({ kind: 'rename', src: req.src, dst: req.dst, call: callOf('rename', caller) }, renameInStore, (intent) => this.reconciledReply(intent))
+            : await this.sync.changeUnderStore({ kind: 'rename', src: req.src, dst: req.dst, call: callOf('rename', caller) }, renameInStore);
         const now = this.clock();
         const ops = moveEntryOps(
           { parentId: srcParent.id, name: src[src.length - 1] },
@@ -394,6 +440,9 @@ export class FileSystemMaster {
           if (inode.kind !== InodeKind.FILE) throw new StrataError(ErrorCode.IS_DIRECTORY, `${req.path}: can only truncate a file`);
           if (req.size < 0 || !Number.isSafeInteger(req.size)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid size`);
         }
+        if (req.mtimeMs !== undefined && (!Number.isSafeInteger(req.mtimeMs) || req.mtimeMs < 0)) {
+          throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${req.path}: invalid mtime ${req.mtimeMs}`);
+        }
         const now = this.clock();
         const next: Inode = { ...inode, ctimeMs: now };
         const ops: EntryOp[] = [];
@@ -402,8 +451,11 @@ export class FileSystemMaster {
         if (req.mode !== undefined) next.mode = req.mode;
         if (req.uid !== undefined) next.uid = req.uid;
         if (req.gid !== undefined) next.gid = req.gid;
-        const attrs = { mode: req.mode, uid: req.uid, gid: req.gid };
-        if ((attrs.mode ?? attrs.uid ?? attrs.gid) !== undefined && inode.kind !== InodeKind.SYMLINK && hasUfsData) {
+        // The mtime goes to the store too (a local entry's own, an S3 object's metadata), with the other
+        // attributes in one change, or after a truncate (which sets the store's mtime itself).
+        const mtimeLater = req.mtimeMs !== undefined && req.size !== undefined;
+        const attrs = { mode: req.mode, uid: req.uid, gid: req.gid, mtimeMs: mtimeLater ? undefined : req.mtimeMs };
+        if ((attrs.mode ?? attrs.uid ?? attrs.gid ?? attrs.mtimeMs) !== undefined && inode.kind !== InodeKind.SYMLINK && hasUfsData) {
           // Kept in the store too (an S3 object's metadata), so that a sync or a fresh load keeps them;
           // a copy that gave the object a new ETag is no change of content (UfsAttributeChange).
           ops.push(...(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
@@ -424,6 +476,15 @@ export class FileSystemMaster {
           }
           next.size = req.size;
           if (req.mtimeMs === undefined) next.mtimeMs = now;
+        }
+        if (mtimeLater && inode.complete) {
+          const times = { mtimeMs: req.mtimeMs };
+          ops.push(
+            ...(await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path] }, async () => {
+              const change = await setUfsAttributes(ufs, relPath, times);
+              if (change !== null && change.fingerprintBefore === next.fingerprint) next.fingerprint = change.fingerprintAfter;
+            })),
+          );
         }
         const info = this.toFileInfo(names, next);
         await this.propose([{ op: 'putInode', inode: next }, ...ops], caller, { info });
@@ -667,6 +728,13 @@ export class FileSystemMaster {
     await this.stopBackground();
     await this.sync.close();
   }
+}
+
+/** Whether two secrets are equal, in time that does not depend on where they differ. */
+function sameSecret(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
 }
 
 /** The call an intent belongs to, when a client (with a caller id) made it. */

@@ -47,7 +47,14 @@ export function parentOf(path: LockedPath): Inode | null {
 }
 
 export class NeedsLoad extends Error {
-  constructor(readonly dirNames: string[]) {
+  /**
+   * missing: set for a lookup (read) that missed in the directory: asking the
+   * store for that one name is enough, the whole directory need not load.
+   */
+  constructor(
+    readonly dirNames: string[],
+    readonly missing?: string,
+  ) {
     super('directory must be loaded from its under store first');
   }
 }
@@ -89,7 +96,11 @@ export class InodeTree {
       // A directory not (fully) loaded from its under store is loaded before
       // a lookup that misses in it, and before any change of an entry in it,
       // so a later load cannot bring back what the change removed.
-      if (!dir.loaded && (childId === null || edgeMode === LockMode.WRITE)) throw new NeedsLoad(names.slice(0, i));
+      if (!dir.loaded && (childId === null || edgeMode === LockMode.WRITE)) {
+        const lookupMiss = childId === null && edgeMode === LockMode.READ;
+        if (lookupMiss && locks.absent?.has(edgeKey) === true) break; // the store has none either
+        throw new NeedsLoad(names.slice(0, i), lookupMiss ? name : undefined);
+      }
       if (childId === null) break;
       const inodeMode = i === last && pattern !== LockPattern.READ ? LockMode.WRITE : LockMode.READ;
       await wait(locks.lock(inodeLockKey(childId), inodeMode));

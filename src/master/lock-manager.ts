@@ -102,6 +102,12 @@ export class InodeLockManager {
 export class LockSet {
   private readonly held = new Map<string, LockMode>();
   private released = false;
+  /**
+   * Edges (edgeLockKey) of directories not loaded yet that their under store
+   * was just asked for and does not have: a lookup of one is a miss, not a
+   * reason to load the whole directory (inode-tree.ts, under-store-sync.ts).
+   */
+  absent: ReadonlySet<string> | null = null;
 
   constructor(private readonly manager: InodeLockManager) {}
 

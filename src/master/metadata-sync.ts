@@ -120,8 +120,8 @@ export class MetadataSync {
    * For a mount with sync_interval_ms: re-syncs a loaded directory before it
    * is listed when its last sync is older than the interval.
    */
-  async syncIfStale(names: string[]): Promise<void> {
-    const interval = syncIntervalOf(this.mounts.resolve(names).mount);
+  async syncIfStale(names: string[], override?: number): Promise<void> {
+    const interval = this.intervalFor(names, override);
     if (interval === null) return;
     const dir = await this.loader.runLocked(async (locks) => target(await this.tree.lockPath(names, LockPattern.READ, locks)));
     if (dir === null || dir.kind !== InodeKind.DIR) return;
@@ -140,6 +140,36 @@ export class MetadataSync {
       this.inflight.set(dir.id, running);
     }
     await running;
+  }
+
+  /**
+   * For GetStatus: re-syncs the entry at names itself (not a directory's
+   * entries) when neither it nor its directory was synced within the
+   * interval (the mount's sync_interval_ms, or the caller's override).
+   */
+  async syncEntryIfStale(names: string[], override?: number): Promise<void> {
+    const interval = this.intervalFor(names, override);
+    if (interval === null || names.length === 0) return;
+    const found = await this.loader.runLocked(async (locks) => {
+      const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
+      return { node: target(resolved), parent: parentOf(resolved) };
+    });
+    if (found.parent === null) return; // no such directory: the status call says so
+    const now = this.clock();
+    const last = Math.max(this.lastSynced.get(found.parent.id) ?? -Infinity, found.node === null ? -Infinity : (this.lastSynced.get(found.node.id) ?? -Infinity));
+    if (now - last < interval && interval > 0) return;
+    const stats: SyncStats = { directories: 0, added: 0, removed: 0, updated: 0, unchanged: 0 };
+    const after = await this.syncEntry(names, stats);
+    if (after !== null) this.lastSynced.set(after.id, now);
+  }
+
+  /** The sync interval that applies to a call on names: the caller's (-1: none) or else the mount's; null for none. */
+  private intervalFor(names: string[], override?: number): number | null {
+    if (override === undefined) return syncIntervalOf(this.mounts.resolve(names).mount);
+    if (!Number.isSafeInteger(override) || override < -1) {
+      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `sync interval ${override} ms: must be -1 (no sync), 0 (sync now) or a number of milliseconds`);
+    }
+    return override === -1 ? null : override;
   }
 
   /**

@@ -60,7 +60,7 @@ export interface MasterControl {
 type OpName = NonNullable<Call['op']>;
 
 /** Calls that only read: their answers are confirmed by a quorum before they leave (linearizable reads). */
-const READS: ReadonlySet<OpName> = new Set<OpName>(['getStatus', 'listStatus', 'getMountTable', 'getXattr', 'listXattr', 'syncProgress']);
+const READS: ReadonlySet<OpName> = new Set<OpName>(['getStatus', 'listStatus', 'getMountTable', 'getMountCredentials', 'getXattr', 'listXattr', 'syncProgress']);
 /** Calls any master answers, leader or not. */
 const UNGATED: ReadonlySet<OpName> = new Set<OpName>(['getMasterInfo', 'addMaster', 'removeMaster', 'transferLeader']);
 /** Errors that say nothing about the namespace: no confirmation needed (or possible). */
@@ -96,9 +96,11 @@ function gated(op: OpName, handler: Handler, control: MasterControl): Handler {
 
 /** The handler of each call, by the name of its oneof field in Call. */
 function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName, Handler> {
+  // Read once at start; never logged. Unset or empty: no credentials leave the master.
+  const clusterToken = process.env.STRATA_CLUSTER_TOKEN === undefined || process.env.STRATA_CLUSTER_TOKEN === '' ? null : process.env.STRATA_CLUSTER_TOKEN;
   const raw: Record<OpName, Handler> = {
-    getStatus: async (req: { path: string }) => ({ info: await fs.getStatus(req.path) }),
-    listStatus: (req: { path: string; startAfter: string; limit: number }) => fs.listStatus(req.path, req.startAfter, req.limit),
+    getStatus: async (req: { path: string; syncIntervalMs?: number }) => ({ info: await fs.getStatus(req.path, req.syncIntervalMs) }),
+    listStatus: (req: { path: string; startAfter: string; limit: number; syncIntervalMs?: number }) => fs.listStatus(req.path, req.startAfter, req.limit, req.syncIntervalMs),
     createFile: (req: Parameters<FileSystemMaster['createFile']>[0]) => fs.createFile(req),
     completeFile: (req: Parameters<FileSystemMaster['completeFile']>[0]) => fs.completeFile(req),
     createDirectory: (req: Parameters<FileSystemMaster['createDirectory']>[0]) => fs.createDirectory(req),
@@ -107,6 +109,7 @@ function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName
     setAttribute: (req: Parameters<FileSystemMaster['setAttribute']>[0]) => fs.setAttribute(req),
     createSymlink: (req: Parameters<FileSystemMaster['createSymlink']>[0]) => fs.createSymlink(req),
     getMountTable: () => fs.getMountTable(),
+    getMountCredentials: (req: { mountId: number; clusterToken: string }) => fs.getMountCredentials(req.mountId, req.clusterToken, clusterToken),
     getMasterInfo: () => control.info(),
     mount: (req: Parameters<FileSystemMaster['mount']>[0]) => fs.mount(req),
     unmount: (req: Parameters<FileSystemMaster['unmount']>[0]) => fs.unmount(req),
@@ -273,6 +276,7 @@ export function masterServiceImplementation(fs: FileSystemMaster, control: Maste
     SetAttribute: unary(handlers.setAttribute),
     CreateSymlink: unary(handlers.createSymlink),
     GetMountTable: unary(handlers.getMountTable),
+    GetMountCredentials: unary(handlers.getMountCredentials),
     GetMasterInfo: unary(handlers.getMasterInfo),
     Mount: unary(handlers.mount),
     Unmount: unary(handlers.unmount),

@@ -5,7 +5,7 @@
 // meets a directory still to be loaded must drop its locks, load, and retry.
 
 import { ErrorCode, StrataError } from '../common/errors';
-import { joinPath, parsePath } from '../common/paths';
+import { isPrefix, joinPath, parsePath } from '../common/paths';
 import { openUnderStore } from '../ufs/registry';
 import type { StoreChangeGuard, UfsStatus, UnderStore } from '../ufs/under-store';
 import { IdAllocator, Inode, InodeKind, newInode } from './inode';
@@ -14,10 +14,29 @@ import type { EntryOp, JournalEntry, UfsIntent } from './journal/entry';
 import { addEntryOps, moveEntryOps, removeEntryOps } from './namespace-ops';
 import { LockMode, LockSet, edgeLockKey } from './lock-manager';
 import type { MountEntry, MountTable } from './mount-table';
-import { Prefix, readU64 } from './rocks-store';
+import { Prefix, intentKey, readU64 } from './rocks-store';
 import type { StateMachine } from './state-machine';
 import type { StoreFence } from './store-fence';
 import type { TrashSweeper } from './trash-sweeper';
+
+/** Errors a store's rename raises from its checks, before it changes anything. */
+const STORE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ErrorCode.NOT_FOUND,
+  ErrorCode.EXISTS,
+  ErrorCode.NOT_EMPTY,
+  ErrorCode.NOT_DIRECTORY,
+  ErrorCode.IS_DIRECTORY,
+  ErrorCode.INVALID_ARGUMENT,
+  ErrorCode.NAME_TOO_LONG,
+  ErrorCode.NOT_PERMITTED,
+  ErrorCode.READ_ONLY,
+  ErrorCode.CROSS_DEVICE,
+]);
+/** Pauses between attempts to finish an interrupted rename: from 0.5 s, doubling up to 30 s. */
+const FINISH_FIRST_PAUSE_MS = 500;
+const FINISH_MAX_PAUSE_MS = 30_000;
+/** Pages of a directory load journaled at once. */
+const LOAD_PAGES_IN_FLIGHT = 4;
 
 export class UnderStoreSync {
   private readonly ufsByMount = new Map<string, Promise<UnderStore>>();
@@ -25,6 +44,11 @@ export class UnderStoreSync {
   private storesGuard: StoreChangeGuard | null = null;
   /** Directory loads under way, by path, so concurrent misses share one. */
   private readonly loading = new Map<string, Promise<void>>();
+  /** Intents reconciled in the background (renames a store failure stopped part way), by id. */
+  private readonly finishing = new Map<number, UfsIntent>();
+  private finishingStopped = false;
+  /** How far each load under way has got, by path (listings serve what is loaded while the rest loads). */
+  private readonly loadStates = new Map<string, LoadState>();
 
   constructor(
     private readonly tree: InodeTree,
@@ -52,34 +76,114 @@ export class UnderStoreSync {
    * was already on its way to the store when it was cut off has landed.
    */
   async reconcileIntents(replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<number> {
+    this.finishingStopped = false; // leading (again): intents may be finished in the background
     const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
     const wait = this.fence.leaseMs - this.fence.sinceOpened();
     if (rows.length > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
     let closed = 0;
     for (const row of rows) {
       const intent = JSON.parse(row.value.toString('utf8')) as UfsIntent;
-      try {
-        if (intent.kind === 'rename') {
-          await this.reconcileRename(parsePath(intent.src), parsePath(intent.dst));
-        } else {
-          const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
-          for (const names of paths) await this.reconcilePath(names);
-        }
-      } catch (err) {
-        if (err instanceof StrataError && (err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.CLOSED)) throw err;
-        // A store that is down: the intent stays open for the next leader or restart.
-        process.stderr.write(`strata master: an under store change stays unreconciled for now: ${String(err)}\n`);
-        continue;
-      }
-      const close: JournalEntry = { ops: [{ op: 'clearIntent', id: readU64(row.key, 1) }] };
-      if (intent.call !== undefined) {
-        const reply = await replyOf(intent);
-        if (reply !== undefined) Object.assign(close, { caller: intent.call.caller, reply });
-      }
-      await this.sm.propose(close);
-      closed++;
+      if (await this.reconcileIntent(readU64(row.key, 1), intent, replyOf)) closed++;
     }
     return closed;
+  }
+
+  /**
+   * Reconciles one open intent (see reconcileIntents) and closes it; false if
+   * its store is down (it stays open) or it was closed already.
+   */
+  private async reconcileIntent(id: number, intent: UfsIntent, replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<boolean> {
+    if ((await this.tree.store.rocks.get(intentKey(id))) === null) return false;
+    try {
+      if (intent.kind === 'rename') {
+        await this.reconcileRename(parsePath(intent.src), parsePath(intent.dst));
+      } else {
+        const paths = intent.paths.map((p) => parsePath(p)).sort((a, b) => a.length - b.length); // parents first
+        for (const names of paths) await this.reconcilePath(names);
+      }
+    } catch (err) {
+      if (err instanceof StrataError && (err.code === ErrorCode.NOT_LEADER || err.code === ErrorCode.CLOSED)) throw err;
+      // A store that is down: the intent stays open for the next leader or restart.
+      process.stderr.write(`strata master: an under store change stays unreconciled for now: ${String(err)}\n`);
+      return false;
+    }
+    const close: JournalEntry = { ops: [{ op: 'clearIntent', id }] };
+    if (intent.call !== undefined) {
+      const reply = await replyOf(intent);
+      if (reply !== undefined) Object.assign(close, { caller: intent.call.caller, reply });
+    }
+    await this.sm.propose(close);
+    return true;
+  }
+
+  /**
+   * A rename in a store whose renames copy then delete (S3): the intent is
+   * journaled first, as changeUnderStore does, but a store failure part way
+   * (a network error mid-copy) does not close it, for the store may hold a
+   * partial copy. The intent is reconciled in the background until the store
+   * answers: the rename finished there (resumeRename) and then in the
+   * namespace, or, when the store shows nothing renamed, closed as undone.
+   * The caller gets an error that says so. A refusal by the store (its checks
+   * come before any copy) closes the intent: nothing changed.
+   */
+  async renameInUnderStore(intent: UfsIntent & { kind: 'rename' }, rename: () => Promise<void>, replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<EntryOp[]> {
+    const id = this.ids.take();
+    await this.sm.propose({ ops: [{ op: 'putIntent', id, intent }] }, intent.call?.caller.term);
+    try {
+      await this.fence.track(rename); // a hand-off of the lead waits for it
+    } catch (err) {
+      const e = err instanceof StrataError ? err : new StrataError(ErrorCode.IO, String(err), { cause: err });
+      // Cut off by the fence: this master no longer leads; the next leader reconciles the intent.
+      if (e.code === ErrorCode.NOT_LEADER || e.code === ErrorCode.CLOSED) throw err;
+      if (STORE_REFUSALS.has(e.code)) {
+        await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
+        throw err;
+      }
+      this.finishLater(id, intent, replyOf);
+      throw new StrataError(
+        e.code,
+        `${intent.src}: the rename to ${intent.dst} stopped part way in the under store (${e.message}); strata finishes it (or, if nothing was copied, drops it) once the store answers`,
+        { cause: err },
+      );
+    }
+    return [{ op: 'clearIntent', id }];
+  }
+
+  /**
+   * Refuses a change at or around a path that a rename still being finished
+   * in the background touches: it would act on a half-copied store (a
+   * retried mv, an rm of the source) and leave something else half done.
+   */
+  checkNotFinishing(paths: string[][], what: string): void {
+    for (const intent of this.finishing.values()) {
+      if (intent.kind !== 'rename') continue;
+      const busy = [parsePath(intent.src), parsePath(intent.dst)];
+      if (paths.some((p) => busy.some((b) => isPrefix(p, b) || isPrefix(b, p)))) {
+        throw new StrataError(ErrorCode.UNAVAILABLE, `${what}: the rename of ${intent.src} to ${intent.dst} is still being finished in the under store; try again later`);
+      }
+    }
+  }
+
+  /** Retries the reconciliation of intent id with a growing pause, while this master leads. */
+  private finishLater(id: number, intent: UfsIntent, replyOf: (intent: UfsIntent) => Promise<unknown>): void {
+    if (this.finishing.has(id)) return;
+    this.finishing.set(id, intent);
+    void (async () => {
+      let pauseMs = FINISH_FIRST_PAUSE_MS;
+      try {
+        while (!this.finishingStopped) {
+          await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
+          if (this.finishingStopped || (await this.tree.store.rocks.get(intentKey(id))) === null) return;
+          if (await this.reconcileIntent(id, intent, replyOf)) return;
+          pauseMs = Math.min(pauseMs * 2, FINISH_MAX_PAUSE_MS);
+        }
+      } catch (err) {
+        // NOT_LEADER or CLOSED: the next leader's reconcileIntents takes it over.
+        process.stderr.write(`strata master: an interrupted rename is left to the next leader: ${String(err)}\n`);
+      } finally {
+        this.finishing.delete(id);
+      }
+    })();
   }
 
   /**
@@ -165,8 +269,10 @@ export class UnderStoreSync {
    * locks are dropped, the directory is loaded, and the operation runs again.
    */
   async runLocked<T>(run: (locks: LockSet) => Promise<T>): Promise<T> {
+    const absent = new Set<string>();
     for (;;) {
       const locks = this.tree.newLockSet();
+      locks.absent = absent;
       let needs: NeedsLoad;
       try {
         return await run(locks);
@@ -176,7 +282,50 @@ export class UnderStoreSync {
       } finally {
         locks.release();
       }
-      await this.loadDirectory(needs.dirNames);
+      // A lookup in a directory not loaded yet asks the store for that one
+      // name (a file in a directory of a million is found at once), as
+      // Alluxio loads the metadata of one path; anything else loads it all.
+      if (needs.missing === undefined) await this.loadDirectory(needs.dirNames);
+      else {
+        const miss = await this.loadEntry(needs.dirNames, needs.missing);
+        if (miss !== null) absent.add(miss);
+      }
+    }
+  }
+
+  /**
+   * Adds one entry of a directory not loaded yet, if its store has it and the
+   * namespace not yet (under the entry's edge write lock, as loadPage).
+   * Returns the edge's lock key when the store has no such entry, else null
+   * (added, there already, or the directory changed: the caller retries).
+   */
+  private async loadEntry(dirNames: string[], name: string): Promise<string | null> {
+    let miss: string | null = null;
+    const locks = this.tree.newLockSet();
+    try {
+      const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
+        if (err instanceof NeedsLoad) return null;
+        throw err;
+      });
+      const dir = resolved === null ? null : target(resolved);
+      if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return null;
+      const key = edgeLockKey(dir.id, name);
+      const pending = locks.lock(key, LockMode.WRITE);
+      if (pending !== null) await pending;
+      if ((await this.tree.store.getChild(dir.id, name)) !== null) return null;
+      const { mount, relPath } = this.mounts.resolve([...dirNames, name]);
+      const status = isRepresentableName(name) ? await (await this.ufs(mount)).stat(relPath) : null;
+      if (status === null) {
+        miss = key;
+        return miss;
+      }
+      const inode = this.inodeFromUfs(status);
+      const ops: EntryOp[] = [{ op: 'putInode', inode }, { op: 'putEdge', parent: dir.id, name, child: inode.id }];
+      if (inode.kind === InodeKind.DIR) ops.push({ op: 'touchDir', id: dir.id, mtimeMs: 0, nlinkDelta: 1 });
+      await this.sm.propose({ ops });
+      return null;
+    } finally {
+      locks.release();
     }
   }
 
@@ -216,12 +365,45 @@ export class UnderStoreSync {
     const key = joinPath(dirNames);
     const existing = this.loading.get(key);
     if (existing !== undefined) return existing;
-    const load = this.doLoad(dirNames, onPage).finally(() => this.loading.delete(key));
+    const state = new LoadState();
+    const load = this.doLoad(dirNames, state, onPage).finally(() => {
+      this.loading.delete(key);
+      this.loadStates.delete(key);
+      state.advance(null);
+    });
     this.loading.set(key, load);
+    this.loadStates.set(key, state);
     return load;
   }
 
-  private async doLoad(dirNames: string[], onPage?: (entries: number) => void): Promise<void> {
+  /**
+   * While directory dirId (at dirNames) is being loaded: the name up to which
+   * (in byte order) its edges already hold every entry of the store; the
+   * entries after it are still to come. Undefined when no load of it runs.
+   */
+  loadedThrough(dirNames: string[], dirId: number): string | undefined {
+    const state = this.loadStates.get(joinPath(dirNames));
+    return state === undefined || state.dirId !== dirId || state.through === null ? undefined : state.through;
+  }
+
+  /**
+   * Starts (or joins) the load of directory dirId and waits until it has
+   * loaded past the name `after`, or has ended. So a listing of a huge
+   * directory gets its first pages while the rest loads, instead of waiting
+   * for the whole directory (issue 5).
+   */
+  async loadPast(dirNames: string[], dirId: number, after: string): Promise<void> {
+    const load = this.loadDirectory(dirNames);
+    load.catch(() => undefined); // a listing that stops waiting early leaves the load's failure to whoever waits for it
+    for (;;) {
+      const state = this.loadStates.get(joinPath(dirNames));
+      if (state === undefined || (state.dirId !== 0 && state.dirId !== dirId)) return load;
+      if (state.through !== null && compareNames(state.through, after) > 0) return;
+      await Promise.race([state.advanced, load]);
+    }
+  }
+
+  private async doLoad(dirNames: string[], state: LoadState, onPage?: (entries: number) => void): Promise<void> {
     const { mount, relPath } = this.mounts.resolve(dirNames);
     const ufs = await this.ufs(mount);
     let dirId: number;
@@ -237,14 +419,33 @@ export class UnderStoreSync {
         const dir = resolved === null ? null : target(resolved);
         if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return;
         dirId = dir.id;
+        state.dirId = dirId;
       } finally {
         locks.release();
       }
     }
     try {
-      for await (const page of ufs.list(relPath)) {
-        onPage?.(page.length);
-        await this.loadPage(dirNames, dirId, page);
+      // A few pages are journaled at once (disjoint edge locks; their entries
+      // share fsyncs), and the next is listed meanwhile. The load has got past
+      // a page once it and every page before it are applied.
+      const inflight: Array<{ done: Promise<void>; last: string }> = [];
+      const oldest = async () => {
+        const { done, last } = inflight.shift() as { done: Promise<void>; last: string };
+        await done;
+        state.advance(last);
+      };
+      try {
+        for await (const page of readAhead(ufs.list(relPath))) {
+          if (page.length === 0) continue;
+          onPage?.(page.length);
+          const done = this.loadPage(dirNames, dirId, page);
+          done.catch(() => undefined); // awaited in order by oldest()
+          inflight.push({ done, last: page[page.length - 1].name });
+          if (inflight.length >= LOAD_PAGES_IN_FLIGHT) await oldest();
+        }
+        while (inflight.length > 0) await oldest();
+      } finally {
+        await Promise.allSettled(inflight.map((p) => p.done)); // none left running after a failure
       }
     } catch (err) {
       if (!(err instanceof StrataError && (err.code === ErrorCode.NOT_FOUND || err.code === ErrorCode.NOT_DIRECTORY))) throw err;
@@ -259,12 +460,16 @@ export class UnderStoreSync {
     await this.withLockedDir(dirNames, dirId, async (locks) => {
       const ops: EntryOp[] = [];
       let subdirs = 0;
-      for (const status of page) {
-        if (!isRepresentableName(status.name)) continue;
+      const statuses = page.filter((status) => isRepresentableName(status.name));
+      for (const status of statuses) {
         // Pages come in name order, so these edge locks are taken in lock order.
         const pending = locks.lock(edgeLockKey(dirId, status.name), LockMode.WRITE);
         if (pending !== null) await pending;
-        if ((await this.tree.store.getChild(dirId, status.name)) !== null) continue;
+      }
+      // All at once: the store reads them in one batch (one after the other cost a turn of the event loop each).
+      const existing = await Promise.all(statuses.map((status) => this.tree.store.getChild(dirId, status.name)));
+      for (const [i, status] of statuses.entries()) {
+        if (existing[i] !== null) continue;
         const inode = this.inodeFromUfs(status);
         ops.push({ op: 'putInode', inode }, { op: 'putEdge', parent: dirId, name: status.name, child: inode.id });
         if (inode.kind === InodeKind.DIR) subdirs++;
@@ -329,8 +534,9 @@ export class UnderStoreSync {
     }
   }
 
-  /** Closes the under stores opened so far. */
+  /** Closes the under stores opened so far; background reconciliation stops (the next leader or start resumes it). */
   async close(): Promise<void> {
+    this.finishingStopped = true;
     const stores = [...this.ufsByMount.values()];
     this.ufsByMount.clear();
     for (const store of stores) {
@@ -341,6 +547,55 @@ export class UnderStoreSync {
       }
     }
   }
+}
+
+/**
+ * The pages of a listing with the next one already asked for: the store lists
+ * (local: lstat per entry on the thread pool; S3: a request) while the page
+ * before is journaled, instead of one after the other.
+ */
+async function* readAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = pages[Symbol.asyncIterator]();
+  let next = it.next();
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done === true) return;
+      next = it.next();
+      next.catch(() => undefined); // seen when awaited above; not unhandled if the consumer stops first
+      yield r.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
+/** How far one directory load has got; advanced wakes whoever waits for the next page. */
+class LoadState {
+  dirId = 0;
+  through: string | null = null;
+  advanced!: Promise<void>;
+  private wake!: () => void;
+
+  constructor() {
+    this.rearm();
+  }
+
+  advance(through: string | null): void {
+    if (through !== null) this.through = through;
+    const wake = this.wake;
+    this.rearm();
+    wake();
+  }
+
+  private rearm(): void {
+    this.advanced = new Promise((resolve) => (this.wake = resolve));
+  }
+}
+
+/** Byte order of the UTF-8 names: the order of store listings and of edge keys. */
+export function compareNames(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Whether mode, and owner and group where the store keeps them, agree. */

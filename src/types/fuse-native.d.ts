@@ -66,7 +66,8 @@ declare module 'fuse-native' {
     }
     interface Options {
       /** Handler time limit in ms (default 15000), after which the binding answers ETIMEDOUT. */
-      timeout?: number | false;
+      /** One for every handler, or per handler name (false: none) with a default. */
+      timeout?: number | false | { default?: number; [op: string]: number | false | undefined };
       force?: boolean;
       mkdir?: boolean;
       debug?: boolean;

@@ -22,14 +22,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { constants as fsc, lstat as lstatCb, promises as fsp } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import { describeCode, ErrorCode, StrataError } from '../common/errors';
 import { checkName, MAX_PATH_BYTES } from '../common/paths';
-import type { StoreChangeGuard, UfsAttributeChange, UfsAttributes, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
+import type { StoreChangeGuard, UfsAttributeChange, UfsAttributes, UfsOwner, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
 
 /** Names of in-flight (or crashed) atomic writes; hidden from list, refused as paths. */
 export const TEMP_PREFIX = '.strata-tmp-';
@@ -136,14 +136,16 @@ function checkCount(value: unknown, what: string): number {
   return value;
 }
 
-async function lstatOrNull(host: string): Promise<BigIntStats | null> {
-  try {
-    return await fsp.lstat(host, { bigint: true });
-  } catch (err) {
-    const errno = errnoOf(err);
-    if (errno === 'ENOENT' || errno === 'ENOTDIR') return null;
-    throw err;
-  }
+/** lstat, null when nothing is there. The callback form: half the cost of fs/promises' (a listing does one per entry). */
+function lstatOrNull(host: string): Promise<BigIntStats | null> {
+  return new Promise((resolve, reject) => {
+    lstatCb(host, { bigint: true }, (err, st) => {
+      if (err === null) return resolve(st);
+      const errno = errnoOf(err);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') resolve(null);
+      else reject(err);
+    });
+  });
 }
 
 /** Makes renames and creates in dir durable; platforms that cannot fsync a directory skip it. */
@@ -299,10 +301,21 @@ export class LocalUnderStore implements UnderStore {
     }
   }
 
-  async mkdir(path: string, mode: number, recursive: boolean): Promise<void> {
+  async mkdir(path: string, mode: number, recursive: boolean, owner?: UfsOwner): Promise<void> {
     const names = this.begin(path, true);
     await this.guard?.admit();
     checkMode(mode);
+    if (owner !== undefined) {
+      checkCount(owner.uid, 'uid');
+      checkCount(owner.gid, 'gid');
+    }
+    // The new directory's owner, where this process may give it (root; else it stays the process's).
+    const chown = async (host: string) => {
+      if (owner === undefined) return;
+      await fsp.lchown(host, owner.uid, owner.gid).catch((err: unknown) => {
+        if (errnoOf(err) !== 'EPERM') throw err;
+      });
+    };
     await this.run('mkdir', path, async () => {
       if (names.length === 0) {
         if (recursive) return;
@@ -313,6 +326,7 @@ export class LocalUnderStore implements UnderStore {
         const host = nodePath.join(dir, names[names.length - 1]);
         await fsp.mkdir(host, mode);
         await fsp.chmod(host, mode); // mkdir's mode is masked by the umask
+        await chown(host);
         await syncDir(dir);
         return;
       }
@@ -322,6 +336,7 @@ export class LocalUnderStore implements UnderStore {
         try {
           await fsp.mkdir(host, mode);
           await fsp.chmod(host, mode);
+          if (i === names.length - 1) await chown(host);
           await syncDir(dir);
         } catch (err) {
           if (errnoOf(err) !== 'EEXIST') throw err;
@@ -482,6 +497,7 @@ export class LocalUnderStore implements UnderStore {
     if (attrs.mode !== undefined) checkMode(attrs.mode);
     const uid = attrs.uid === undefined ? -1 : checkCount(attrs.uid, 'uid');
     const gid = attrs.gid === undefined ? -1 : checkCount(attrs.gid, 'gid');
+    if (attrs.mtimeMs !== undefined) checkCount(attrs.mtimeMs, 'mtime');
     return this.run('set attributes of', path, async () => {
       const host = names.length === 0 ? await this.root() : nodePath.join(await this.dir(names.slice(0, -1)), names[names.length - 1]);
       const name = names.length === 0 ? '' : names[names.length - 1];
@@ -493,6 +509,10 @@ export class LocalUnderStore implements UnderStore {
           if (errnoOf(err) !== 'EPERM') throw err;
         });
       }
+      // The access time stays the entry's own: strata does not keep it in the store.
+      // Times cross libuv as float seconds, truncated to ns: 1262401445.6 s would read back as …5599.999 ms.
+      // Half a microsecond more (well above the double's ~0.24 µs step here) reads back as the ms asked for.
+      if (attrs.mtimeMs !== undefined) await fsp.lutimes(host, Number(before.atimeMs) / 1000, (attrs.mtimeMs + 0.0005) / 1000);
       const after = await lstatOrNull(host);
       const fingerprintBefore = (await statusOf(name, host, before))?.fingerprint ?? '';
       return { fingerprintBefore, fingerprintAfter: after === null ? '' : ((await statusOf(name, host, after))?.fingerprint ?? '') };

@@ -19,9 +19,7 @@ export const S_IFDIR = 0o040000;
 const MAX_ID = 0xffff_ffff;
 
 /** What an object's metadata says; fields it does not have are left out. */
-export interface StoredAttributes extends UfsAttributes {
-  mtimeMs?: number;
-}
+export type StoredAttributes = UfsAttributes;
 
 function decimal(value: string | undefined, max: number): number | undefined {
   if (value === undefined || !/^\d{1,10}$/.test(value)) return undefined;

@@ -82,6 +82,8 @@ export interface S3StoreConfig {
   region: string;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** A profile of this machine's AWS config files, for when no keys are given (each client resolves its own). */
+  profile?: string;
   pathStyle: boolean;
   /**
    * 'WHEN_REQUIRED' (the default here): checksums only where S3 demands them.
@@ -120,8 +122,9 @@ export function s3ConfigFrom(bucket: string, path: string, opts: UnderStoreOptio
   const trimmed = path.replace(/^\/+/, '').replace(/\/$/, '');
   if (trimmed !== '') splitStorePath(trimmed); // canonical components: no '', '.', '..'
   const o = opts.options ?? {};
-  // A client sees the mount table with credentials redacted ('******'): it then
-  // uses its own, from the SDK's default chain (AWS_ACCESS_KEY_ID, profiles, roles).
+  // A client sees the mount table with credentials redacted ('******'): unless
+  // the master hands it the secrets (a cluster token, client/file-system.ts),
+  // it uses its own: the option profile, else the SDK's default chain.
   const given = (v: string | undefined): string | undefined => (v === undefined || v === '' || /^\*+$/.test(v) ? undefined : v);
   const accessKeyId = given(o.access_key);
   const secretAccessKey = given(o.secret_key);
@@ -150,6 +153,7 @@ export function s3ConfigFrom(bucket: string, path: string, opts: UnderStoreOptio
     region: o.region || 'us-east-1',
     accessKeyId,
     secretAccessKey,
+    profile: o.profile || undefined,
     pathStyle: flag(o.path_style, 'path_style', false),
     checksums,
     partSize,
@@ -279,6 +283,7 @@ export class S3UnderStore implements UnderStore {
         config.accessKeyId !== undefined && config.secretAccessKey !== undefined
           ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
           : undefined, // the SDK's default chain: environment, profile, instance role
+      profile: config.profile,
       requestChecksumCalculation: config.checksums,
       responseChecksumValidation: config.checksums,
       maxAttempts: 3,
@@ -392,9 +397,10 @@ export class S3UnderStore implements UnderStore {
     return page;
   }
 
-  async mkdir(path: string, mode: number, recursive: boolean): Promise<void> {
+  async mkdir(path: string, mode: number, recursive: boolean, owner?: UfsOwner): Promise<void> {
     const names = this.begin(path, true);
     checkMode(mode);
+    const attrs = { mode, ...(owner === undefined ? {} : { uid: checkCount(owner.uid, 'uid'), gid: checkCount(owner.gid, 'gid') }) };
     await this.run('mkdir', path, async () => {
       if (names.length === 0) {
         if (recursive) return;
@@ -403,12 +409,12 @@ export class S3UnderStore implements UnderStore {
       if (!recursive) {
         await this.requireParentDir(names, path);
         if ((await this.statKey(names)) !== null) throw new StrataError(ErrorCode.EXISTS, `${this.uri}: mkdir ${path}: File exists`);
-        await this.putMarker(names, withAttributes(undefined, S_IFDIR, { mode }));
+        await this.putMarker(names, withAttributes(undefined, S_IFDIR, attrs));
         return;
       }
       for (let i = 1; i <= names.length; i++) {
         const st = await this.statKey(names.slice(0, i));
-        if (st === null) await this.putMarker(names.slice(0, i), i === names.length ? withAttributes(undefined, S_IFDIR, { mode }) : undefined);
+        if (st === null) await this.putMarker(names.slice(0, i), i === names.length ? withAttributes(undefined, S_IFDIR, attrs) : undefined);
         else if (st.type !== 'dir') {
           const code = i === names.length ? ErrorCode.EXISTS : ErrorCode.NOT_DIRECTORY;
           throw new StrataError(code, `${this.uri}: mkdir ${path}: ${names.slice(0, i).join('/')} is a file`);
@@ -581,7 +587,10 @@ export class S3UnderStore implements UnderStore {
     if (attrs.mode !== undefined) checkMode(attrs.mode);
     if (attrs.uid !== undefined) checkCount(attrs.uid, 'uid');
     if (attrs.gid !== undefined) checkCount(attrs.gid, 'gid');
-    const change = (attrs.mode ?? attrs.uid ?? attrs.gid) !== undefined;
+    if (attrs.mtimeMs !== undefined && (!Number.isSafeInteger(attrs.mtimeMs) || attrs.mtimeMs < 0)) {
+      throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${this.uri}: ${path}: invalid mtime ${attrs.mtimeMs}`);
+    }
+    const change = (attrs.mode ?? attrs.uid ?? attrs.gid ?? attrs.mtimeMs) !== undefined;
     return this.run('set attributes of', path, async () => {
       if (names.length === 0 || !change) {
         const st = await this.stat(path);
@@ -592,7 +601,7 @@ export class S3UnderStore implements UnderStore {
       const head = await this.headOrNull(key);
       if (head !== null) {
         const before = attributesOf(head.Metadata);
-        const mtimeMs = before.mtimeMs ?? head.LastModified?.getTime();
+        const mtimeMs = attrs.mtimeMs ?? before.mtimeMs ?? head.LastModified?.getTime();
         const metadata = withAttributes(head.Metadata, S_IFREG, { ...attrs, ...(mtimeMs === undefined ? {} : { mtimeMs }) });
         const etag = await this.copy(key, key, head.ContentLength ?? 0, { metadata, head });
         return { fingerprintBefore: etagOf(head.ETag), fingerprintAfter: etagOf(etag) };

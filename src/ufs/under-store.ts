@@ -43,6 +43,8 @@ export interface UfsAttributes {
   mode?: number;
   uid?: number;
   gid?: number;
+  /** The modification time (utimens, touch -d, cp -p): a local entry's own, an S3 object's metadata. */
+  mtimeMs?: number;
 }
 
 /**
@@ -74,8 +76,12 @@ export interface UnderStore {
    * Throws NOT_FOUND / NOT_DIRECTORY.
    */
   list(path: string, pageSize?: number): AsyncIterable<UfsStatus[]>;
-  /** Creates a directory; with recursive, missing parents too and no error if it exists. */
-  mkdir(path: string, mode: number, recursive: boolean): Promise<void>;
+  /**
+   * Creates a directory; with recursive, missing parents too and no error if
+   * it exists. owner, where the store keeps one, is given to the directory
+   * this call creates at path (a local one only where the process may).
+   */
+  mkdir(path: string, mode: number, recursive: boolean, owner?: UfsOwner): Promise<void>;
   /** Reads up to length bytes at offset (fewer at the end of the file). */
   read(path: string, offset: number, length: number): Promise<Buffer>;
   /** The whole content as a stream (for cat/get). */
@@ -144,5 +150,5 @@ export interface StoreChangeGuard {
 export async function setUfsAttributes(store: UnderStore, path: string, attrs: UfsAttributes): Promise<UfsAttributeChange | null> {
   if (store.setAttributes !== undefined) return store.setAttributes(path, attrs);
   if (attrs.mode !== undefined) await store.chmod(path, attrs.mode);
-  return null;
+  return null; // no owner or times in such a store: the namespace keeps them
 }

@@ -22,6 +22,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-s
 import type { S3Client } from '@aws-sdk/client-s3';
 
 import type { StrataFileSystem } from '../../src/client/file-system';
+import { ErrorCode, StrataError } from '../../src/common/errors';
 import { MasterProcess, makeTempDir, newClient, removeDir } from '../master/harness';
 import { S3Proxy, isCopyObject, isDelete } from '../ufs/s3-proxy';
 import { startS3Server } from '../ufs/s3-server';
@@ -175,5 +176,74 @@ describe('a directory rename on S3 stopped half way by a crash', () => {
     assert.deepEqual(await keysUnder('files/'), ['files/two.txt']);
     assert.equal(await object('files/two.txt'), 'the only file');
     await second.master.stop();
+  });
+
+  test('a directory rename the store fails part way while the master runs is finished once the store answers', T, async () => {
+    assert.ok(server !== null && proxy !== null);
+    for (let i = 0; i < FILES; i++) {
+      await bucket().send(new PutObjectCommand({ Bucket: BUCKET, Key: `live/old/${fileName(i)}`, Body: content(i) }));
+    }
+    const dataDir = await makeTempDir('s3-rename-live');
+    dataDirs.push(dataDir);
+    const { master, fs } = await startMasterProcess(dataDir);
+    await fs.mount('/s3', `s3://${BUCKET}/live`, { options: { ...server.options, endpoint: proxy.endpoint } });
+    assert.equal((await names(fs, '/s3/old')).length, FILES);
+
+    // The first COPIED copies go through; every later one fails as a lost connection would.
+    let copies = 0;
+    proxy.setRule({ hold: () => false, fail: (req) => isCopyObject(req) && copies++ >= COPIED });
+    const err = await fs.rename('/s3/old', '/s3/new').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof StrataError, `the rename did not fail: ${String(err)}`);
+    assert.match(err.message, /stopped part way/);
+    // Nothing hidden meanwhile: the namespace still shows the source, and the bucket holds it whole next to a partial copy.
+    assert.deepEqual(await names(fs, '/s3'), ['old']);
+    assert.equal((await keysUnder('live/old/')).length, FILES);
+    const partial = (await keysUnder('live/new/')).length;
+    assert.ok(partial >= COPIED && partial < FILES, `${partial} objects copied`);
+    // While it is being finished, changes of either end are refused (a retried mv, an rm of the source).
+    const retried = await fs.rename('/s3/old', '/s3/new').then(() => null, (e: unknown) => e);
+    assert.ok(retried instanceof StrataError && retried.code === ErrorCode.UNAVAILABLE && /still being finished/.test(retried.message), String(retried));
+    const removed = await fs.delete('/s3/old', { recursive: true }).then(() => null, (e: unknown) => e);
+    assert.ok(removed instanceof StrataError && removed.code === ErrorCode.UNAVAILABLE, String(removed));
+    assert.equal((await keysUnder('live/old/')).length, FILES);
+
+    proxy.setRule(null);
+    const deadline = Date.now() + 30_000;
+    while ((await names(fs, '/s3')).join() !== 'new' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await names(fs, '/s3'), ['new'], 'the rename was not finished once the store answered');
+    assert.deepEqual(await names(fs, '/s3/new'), Array.from({ length: FILES }, (_, i) => fileName(i)));
+    assert.deepEqual(await keysUnder('live/old/'), []);
+    assert.deepEqual(await keysUnder('live/new/'), Array.from({ length: FILES }, (_, i) => `live/new/${fileName(i)}`));
+    for (let i = 0; i < FILES; i++) assert.equal(await object(`live/new/${fileName(i)}`), content(i), fileName(i));
+    await master.stop();
+  });
+
+  test('a rename the store refuses before copying anything changes nothing and leaves no intent open', T, async () => {
+    assert.ok(server !== null && proxy !== null);
+    await bucket().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'refused/a/x', Body: 'x' }));
+    const dataDir = await makeTempDir('s3-rename-refused');
+    dataDirs.push(dataDir);
+    const { master, fs } = await startMasterProcess(dataDir);
+    await fs.mount('/s3', `s3://${BUCKET}/refused`, { options: { ...server.options, endpoint: proxy.endpoint } });
+    await fs.mkdir('/s3/b');
+    // Behind strata's back: b is no longer empty in the store, so the store's rename refuses (NOT_EMPTY).
+    await bucket().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'refused/b/y', Body: 'y' }));
+    const err = await fs.rename('/s3/a', '/s3/b').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof StrataError && err.code === ErrorCode.NOT_EMPTY, `not NOT_EMPTY: ${String(err)}`);
+    await new Promise((r) => setTimeout(r, 1500)); // past the first background attempt, had there been one
+    assert.deepEqual(await keysUnder('refused/a/'), ['refused/a/x']);
+    assert.deepEqual((await keysUnder('refused/b/')).filter((k) => k !== 'refused/b/'), ['refused/b/y']);
+    // A restart reconciles open intents: none is left, so the store stays as it is.
+    await master.stop();
+    const again = await startMasterProcess(dataDir);
+    assert.deepEqual(await names(again.fs, '/s3'), ['a', 'b']);
+    assert.deepEqual(await keysUnder('refused/a/'), ['refused/a/x']);
+    await again.master.stop();
   });
 });

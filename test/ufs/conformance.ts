@@ -326,6 +326,35 @@ export function underStoreConformance(name: string, makeStore: MakeUnderStore): 
         await expectCode(store.setAttributes('missing', { mode: 0o600 }), ErrorCode.NOT_FOUND);
       }));
 
+    it('setAttributes carries a file\'s mtime where the store keeps attributes, and the fingerprint it reports is the store\'s', () =>
+      withStore(async (store) => {
+        if (store.setAttributes === undefined) return;
+        await store.writeFile('t', text('timed'), 0o644);
+        const mtimeMs = Date.UTC(2010, 0, 2, 3, 4, 5, 600); // a time whose float seconds fall just below it
+        const change = await store.setAttributes('t', { mtimeMs });
+        const st = await store.stat('t');
+        assert.equal(st?.mtimeMs, mtimeMs);
+        assert.equal(change.fingerprintAfter, st?.fingerprint);
+        assert.deepEqual(await store.read('t', 0, 100), text('timed'));
+        // Still there after a mode change that does not name it.
+        await store.setAttributes('t', { mode: 0o600 });
+        assert.equal((await store.stat('t'))?.mtimeMs, mtimeMs);
+        await expectCode(store.setAttributes('t', { mtimeMs: -1 }), ErrorCode.INVALID_ARGUMENT);
+      }));
+
+    it('mkdir gives the directory it creates the owner asked for, where the store keeps owners', () =>
+      withStore(async (store) => {
+        const root = process.getuid?.() === 0;
+        const [uid, gid] = root ? [2345, 5432] : [process.getuid?.() ?? 0, process.getgid?.() ?? 0];
+        await store.mkdir('owned', 0o750, false, { uid, gid });
+        await store.mkdir('deep/er/owned', 0o755, true, { uid, gid });
+        for (const path of ['owned', 'deep/er/owned']) {
+          const st = await store.stat(path);
+          assert.equal(st?.type, 'dir');
+          if (st?.uid !== undefined) assert.deepEqual([st.uid, st.gid], [uid, gid], path);
+        }
+      }));
+
     it('a read-only store refuses every mutation with READ_ONLY and still reads', () =>
       withStore(
         async (store) => {

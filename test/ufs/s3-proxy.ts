@@ -11,6 +11,8 @@ export interface ProxyRule {
   hold(req: http.IncomingMessage): boolean;
   /** Called when a forwarded request's response has been relayed whole. */
   answered?(req: http.IncomingMessage): void;
+  /** Whether to fail this request as a network error would: its connection closed, no response. */
+  fail?(req: http.IncomingMessage): boolean;
 }
 
 export function isCopyObject(req: http.IncomingMessage): boolean {
@@ -76,6 +78,10 @@ export class S3Proxy {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.rule?.fail?.(req) === true) {
+      res.socket?.destroy();
+      return;
+    }
     if (this.rule !== null && this.rule.hold(req)) {
       const entry: HeldRequest = { req, res, heldAt: Date.now(), abandonedAt: null, dropped: false };
       res.once('close', () => {

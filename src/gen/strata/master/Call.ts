@@ -22,6 +22,7 @@ import type { SyncProgressRequest as _strata_master_SyncProgressRequest, SyncPro
 import type { AddMasterRequest as _strata_master_AddMasterRequest, AddMasterRequest__Output as _strata_master_AddMasterRequest__Output } from '../../strata/master/AddMasterRequest';
 import type { RemoveMasterRequest as _strata_master_RemoveMasterRequest, RemoveMasterRequest__Output as _strata_master_RemoveMasterRequest__Output } from '../../strata/master/RemoveMasterRequest';
 import type { TransferLeaderRequest as _strata_master_TransferLeaderRequest, TransferLeaderRequest__Output as _strata_master_TransferLeaderRequest__Output } from '../../strata/master/TransferLeaderRequest';
+import type { GetMountCredentialsRequest as _strata_master_GetMountCredentialsRequest, GetMountCredentialsRequest__Output as _strata_master_GetMountCredentialsRequest__Output } from '../../strata/master/GetMountCredentialsRequest';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Call {
@@ -48,7 +49,8 @@ export interface Call {
   'addMaster'?: (_strata_master_AddMasterRequest | null);
   'removeMaster'?: (_strata_master_RemoveMasterRequest | null);
   'transferLeader'?: (_strata_master_TransferLeaderRequest | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
+  'getMountCredentials'?: (_strata_master_GetMountCredentialsRequest | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader"|"getMountCredentials";
 }
 
 export interface Call__Output {
@@ -75,5 +77,6 @@ export interface Call__Output {
   'addMaster'?: (_strata_master_AddMasterRequest__Output | null);
   'removeMaster'?: (_strata_master_RemoveMasterRequest__Output | null);
   'transferLeader'?: (_strata_master_TransferLeaderRequest__Output | null);
-  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
+  'getMountCredentials'?: (_strata_master_GetMountCredentialsRequest__Output | null);
+  'op'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader"|"getMountCredentials";
 }

@@ -15,6 +15,8 @@ import type { CreateSymlinkResponse as _strata_master_CreateSymlinkResponse, Cre
 import type { DeleteRequest as _strata_master_DeleteRequest, DeleteRequest__Output as _strata_master_DeleteRequest__Output } from '../../strata/master/DeleteRequest';
 import type { DeleteResponse as _strata_master_DeleteResponse, DeleteResponse__Output as _strata_master_DeleteResponse__Output } from '../../strata/master/DeleteResponse';
 import type { GetMasterInfoRequest as _strata_master_GetMasterInfoRequest, GetMasterInfoRequest__Output as _strata_master_GetMasterInfoRequest__Output } from '../../strata/master/GetMasterInfoRequest';
+import type { GetMountCredentialsRequest as _strata_master_GetMountCredentialsRequest, GetMountCredentialsRequest__Output as _strata_master_GetMountCredentialsRequest__Output } from '../../strata/master/GetMountCredentialsRequest';
+import type { GetMountCredentialsResponse as _strata_master_GetMountCredentialsResponse, GetMountCredentialsResponse__Output as _strata_master_GetMountCredentialsResponse__Output } from '../../strata/master/GetMountCredentialsResponse';
 import type { GetMountTableRequest as _strata_master_GetMountTableRequest, GetMountTableRequest__Output as _strata_master_GetMountTableRequest__Output } from '../../strata/master/GetMountTableRequest';
 import type { GetMountTableResponse as _strata_master_GetMountTableResponse, GetMountTableResponse__Output as _strata_master_GetMountTableResponse__Output } from '../../strata/master/GetMountTableResponse';
 import type { GetStatusRequest as _strata_master_GetStatusRequest, GetStatusRequest__Output as _strata_master_GetStatusRequest__Output } from '../../strata/master/GetStatusRequest';
@@ -110,6 +112,15 @@ export interface FileSystemMasterClient extends grpc.Client {
   getMasterInfo(argument: _strata_master_GetMasterInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
   getMasterInfo(argument: _strata_master_GetMasterInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
   getMasterInfo(argument: _strata_master_GetMasterInfoRequest, callback: grpc.requestCallback<_strata_master_MasterInfo__Output>): grpc.ClientUnaryCall;
+  
+  GetMountCredentials(argument: _strata_master_GetMountCredentialsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
+  GetMountCredentials(argument: _strata_master_GetMountCredentialsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
+  GetMountCredentials(argument: _strata_master_GetMountCredentialsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
+  GetMountCredentials(argument: _strata_master_GetMountCredentialsRequest, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
+  getMountCredentials(argument: _strata_master_GetMountCredentialsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
+  getMountCredentials(argument: _strata_master_GetMountCredentialsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
+  getMountCredentials(argument: _strata_master_GetMountCredentialsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
+  getMountCredentials(argument: _strata_master_GetMountCredentialsRequest, callback: grpc.requestCallback<_strata_master_GetMountCredentialsResponse__Output>): grpc.ClientUnaryCall;
   
   GetMountTable(argument: _strata_master_GetMountTableRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
   GetMountTable(argument: _strata_master_GetMountTableRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_strata_master_GetMountTableResponse__Output>): grpc.ClientUnaryCall;
@@ -264,6 +275,8 @@ export interface FileSystemMasterHandlers extends grpc.UntypedServiceImplementat
   
   GetMasterInfo: grpc.handleUnaryCall<_strata_master_GetMasterInfoRequest__Output, _strata_master_MasterInfo>;
   
+  GetMountCredentials: grpc.handleUnaryCall<_strata_master_GetMountCredentialsRequest__Output, _strata_master_GetMountCredentialsResponse>;
+  
   GetMountTable: grpc.handleUnaryCall<_strata_master_GetMountTableRequest__Output, _strata_master_GetMountTableResponse>;
   
   GetStatus: grpc.handleUnaryCall<_strata_master_GetStatusRequest__Output, _strata_master_GetStatusResponse>;
@@ -306,6 +319,7 @@ export interface FileSystemMasterDefinition extends grpc.ServiceDefinition {
   CreateSymlink: MethodDefinition<_strata_master_CreateSymlinkRequest, _strata_master_CreateSymlinkResponse, _strata_master_CreateSymlinkRequest__Output, _strata_master_CreateSymlinkResponse__Output>
   Delete: MethodDefinition<_strata_master_DeleteRequest, _strata_master_DeleteResponse, _strata_master_DeleteRequest__Output, _strata_master_DeleteResponse__Output>
   GetMasterInfo: MethodDefinition<_strata_master_GetMasterInfoRequest, _strata_master_MasterInfo, _strata_master_GetMasterInfoRequest__Output, _strata_master_MasterInfo__Output>
+  GetMountCredentials: MethodDefinition<_strata_master_GetMountCredentialsRequest, _strata_master_GetMountCredentialsResponse, _strata_master_GetMountCredentialsRequest__Output, _strata_master_GetMountCredentialsResponse__Output>
   GetMountTable: MethodDefinition<_strata_master_GetMountTableRequest, _strata_master_GetMountTableResponse, _strata_master_GetMountTableRequest__Output, _strata_master_GetMountTableResponse__Output>
   GetStatus: MethodDefinition<_strata_master_GetStatusRequest, _strata_master_GetStatusResponse, _strata_master_GetStatusRequest__Output, _strata_master_GetStatusResponse__Output>
   GetXattr: MethodDefinition<_strata_master_GetXattrRequest, _strata_master_GetXattrResponse, _strata_master_GetXattrRequest__Output, _strata_master_GetXattrResponse__Output>

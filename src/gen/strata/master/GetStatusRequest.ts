@@ -1,10 +1,15 @@
 // Original file: proto/master.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface GetStatusRequest {
   'path'?: (string);
+  'syncIntervalMs'?: (number | string | Long);
+  '_syncIntervalMs'?: "syncIntervalMs";
 }
 
 export interface GetStatusRequest__Output {
   'path': (string);
+  'syncIntervalMs'?: (number);
+  '_syncIntervalMs'?: "syncIntervalMs";
 }

@@ -21,6 +21,7 @@ import type { ListXattrResponse as _strata_master_ListXattrResponse, ListXattrRe
 import type { RemoveXattrResponse as _strata_master_RemoveXattrResponse, RemoveXattrResponse__Output as _strata_master_RemoveXattrResponse__Output } from '../../strata/master/RemoveXattrResponse';
 import type { SyncProgressResponse as _strata_master_SyncProgressResponse, SyncProgressResponse__Output as _strata_master_SyncProgressResponse__Output } from '../../strata/master/SyncProgressResponse';
 import type { MembershipResponse as _strata_master_MembershipResponse, MembershipResponse__Output as _strata_master_MembershipResponse__Output } from '../../strata/master/MembershipResponse';
+import type { GetMountCredentialsResponse as _strata_master_GetMountCredentialsResponse, GetMountCredentialsResponse__Output as _strata_master_GetMountCredentialsResponse__Output } from '../../strata/master/GetMountCredentialsResponse';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Reply {
@@ -48,7 +49,8 @@ export interface Reply {
   'addMaster'?: (_strata_master_MembershipResponse | null);
   'removeMaster'?: (_strata_master_MembershipResponse | null);
   'transferLeader'?: (_strata_master_MembershipResponse | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
+  'getMountCredentials'?: (_strata_master_GetMountCredentialsResponse | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader"|"getMountCredentials";
 }
 
 export interface Reply__Output {
@@ -76,5 +78,6 @@ export interface Reply__Output {
   'addMaster'?: (_strata_master_MembershipResponse__Output | null);
   'removeMaster'?: (_strata_master_MembershipResponse__Output | null);
   'transferLeader'?: (_strata_master_MembershipResponse__Output | null);
-  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader";
+  'getMountCredentials'?: (_strata_master_GetMountCredentialsResponse__Output | null);
+  'result'?: "getStatus"|"listStatus"|"createFile"|"completeFile"|"createDirectory"|"delete"|"rename"|"setAttribute"|"createSymlink"|"getMountTable"|"getMasterInfo"|"mount"|"unmount"|"sync"|"setXattr"|"getXattr"|"listXattr"|"removeXattr"|"syncProgress"|"addMaster"|"removeMaster"|"transferLeader"|"getMountCredentials";
 }
