@@ -4,7 +4,7 @@
 // "Data path"): write the data, then commit size and fingerprint.
 
 import type { Readable } from 'node:stream';
-import type { FileInfo, MountInfo, SyncProgressResponse, SyncResponse } from '../common/api';
+import type { FileInfo, ListStatusPage, MountInfo, SyncProgressResponse, SyncResponse } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import { parseUfsUri, openUnderStore } from '../ufs/registry';
 import type { UnderStore } from '../ufs/under-store';
@@ -34,6 +34,22 @@ export class StrataFileSystem {
 
   list(path: string, pageSize?: number): AsyncGenerator<FileInfo> {
     return this.master.list(path, pageSize);
+  }
+
+  /**
+   * One page of path's listing in compact entries. With knownVersion (the
+   * children_version of a listing the caller holds), a directory still at
+   * that version answers unchanged and nothing else.
+   */
+  listPage(path: string, startAfter: string, limit: number, knownVersion?: number): Promise<ListStatusPage> {
+    return this.master.call<ListStatusPage>('listStatus', {
+      path,
+      startAfter,
+      limit,
+      compact: true,
+      ifChanged: knownVersion !== undefined,
+      knownVersion: knownVersion ?? 0,
+    });
   }
 
   async mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<FileInfo> {

@@ -18,6 +18,14 @@
 // after at most these timeouts, as it does in the kernel's caches. open()
 // always asks the master (close-to-open, operations.ts). Names that do not
 // exist are never kept (the kernel's negative_timeout is 0 too).
+//
+// Listings are also kept past entry_timeout (and with caches off) as
+// validated listings: the names together with the directory's
+// children_version when they were listed. A readdir then asks the master
+// whether the version is still that one (ListStatus if_changed: one round
+// trip, no entries) and reuses the names only if it is. The version moves on
+// every change to the set of names, made anywhere, so this is exactly
+// consistent, never stale.
 
 import type { FileInfo } from '../common/api';
 
@@ -33,6 +41,9 @@ interface Entry {
 
 interface Listing {
   names: string[];
+  /** The directory's children_version when these names were listed. */
+  version: number;
+  /** Until when the names may be served without asking (entry_timeout; 0: always ask). */
   expires: number;
 }
 
@@ -97,35 +108,45 @@ export class MetadataCache {
     }
   }
 
-  /** Whether listings are kept at all (entry_timeout above 0). */
+  /** Whether listings' entries are kept as attributes (entry_timeout above 0). */
   get keepsListings(): boolean {
     return this.listingTtl > 0;
   }
 
-  /** The names in dir, if listed recently enough. */
+  /** The names in dir, if listed recently enough to be served without asking (entry_timeout). */
   listing(dir: string): string[] | undefined {
     const l = this.listings.get(dir);
-    if (l === undefined) return undefined;
-    if (l.expires <= this.now()) {
-      this.dropListing(dir);
-      return undefined;
-    }
+    if (l === undefined || l.expires <= this.now()) return undefined;
     return l.names;
   }
 
-  /** A whole listing of dir whose first page was asked for at sentAt; its entries' attributes are kept too. */
-  putListing(dir: string, entries: readonly FileInfo[], sentAt: number): void {
-    for (const e of entries) this.put(childPath(dir, e.name), e, sentAt);
-    if (this.listingTtl === 0 || entries.length > MAX_LISTED_NAMES) return;
-    const expires = sentAt + this.listingTtl;
-    if (expires <= this.now()) return;
+  /** The names last listed in dir and the directory's version then, to be validated with the master. */
+  validatable(dir: string): { names: string[]; version: number } | undefined {
+    return this.listings.get(dir);
+  }
+
+  /** dir's listing was validated (still at its version) by a request sent at sentAt. */
+  validated(dir: string, sentAt: number): void {
+    const l = this.listings.get(dir);
+    if (l === undefined) return;
+    this.listings.delete(dir); // re-inserted last: the oldest are dropped first
+    this.listings.set(dir, { ...l, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
+  }
+
+  /**
+   * A whole listing of dir, at the directory's version, whose first page was
+   * asked for at sentAt; entries, if given, are kept as their paths' attributes.
+   */
+  putListing(dir: string, names: string[], version: number, sentAt: number, entries?: readonly FileInfo[]): void {
+    if (entries !== undefined) for (const e of entries) this.put(childPath(dir, e.name), e, sentAt);
     this.dropListing(dir);
+    if (names.length > MAX_LISTED_NAMES) return;
     for (const [d] of this.listings) {
-      if (this.listedNames + entries.length <= MAX_LISTED_NAMES) break;
+      if (this.listedNames + names.length <= MAX_LISTED_NAMES) break;
       this.dropListing(d);
     }
-    this.listings.set(dir, { names: entries.map((e) => e.name), expires });
-    this.listedNames += entries.length;
+    this.listings.set(dir, { names, version, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
+    this.listedNames += names.length;
   }
 
   /**

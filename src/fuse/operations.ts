@@ -23,11 +23,11 @@
 // always asks the master (close-to-open).
 
 import type Fuse from 'fuse-native';
-import type { FileInfo } from '../common/api';
+import type { FileInfo, ListEntry } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import type { StrataFileSystem } from '../client/file-system';
 import { Errno, toErrno } from './errno';
-import type { MetadataCache } from './metadata-cache';
+import { childPath, type MetadataCache } from './metadata-cache';
 import type { OpenFile, OpenFileTable } from './open-files';
 import type { RequestTrace } from './trace';
 
@@ -86,18 +86,32 @@ export class StrataFuseAdapter {
   async readdir(path: string): Promise<string[]> {
     const cached = this.meta.listing(path);
     if (cached !== undefined) return ['.', '..', ...cached];
+    const known = this.meta.validatable(path);
     const sentAt = this.meta.now();
-    const names = ['.', '..'];
-    // The entries are kept for the cache while few enough: a huge directory costs names only.
+    const names: string[] = [];
+    // The entries are kept as attributes while few enough: a huge directory costs names only.
     let entries: FileInfo[] | null = this.meta.keepsListings ? [] : null;
-    for await (const entry of this.fs.list(path, READDIR_PAGE)) {
-      names.push(entry.name);
-      if (entries === null) continue;
-      if (entries.length < MAX_CACHED_LISTING) entries.push(entry);
-      else entries = null;
+    let version = 0;
+    let startAfter = '';
+    for (;;) {
+      const page = await this.fs.listPage(path, startAfter, READDIR_PAGE, known?.version);
+      if (page.unchanged && known !== undefined) {
+        this.meta.validated(path, sentAt);
+        return ['.', '..', ...known.names];
+      }
+      if (startAfter === '') version = page.childrenVersion;
+      for (const entry of page.compactEntries) {
+        names.push(entry.name);
+        if (entries === null) continue;
+        if (entries.length < MAX_CACHED_LISTING) entries.push(fileInfoOf(path, entry));
+        else entries = null;
+      }
+      const last = page.compactEntries[page.compactEntries.length - 1];
+      if (!page.hasMore || last === undefined) break;
+      startAfter = last.name;
     }
-    if (entries !== null) this.meta.putListing(path, entries, sentAt);
-    return names;
+    this.meta.putListing(path, names, version, sentAt, entries ?? undefined);
+    return ['.', '..', ...names];
   }
 
   async access(path: string): Promise<void> {
@@ -399,6 +413,23 @@ function fail(log: (line: string) => void, op: string, path: string, err: unknow
   const errno = toErrno(err);
   if (errno === Errno.EIO) log(`${op} ${path}: ${err instanceof Error ? err.message : String(err)}`);
   return errno;
+}
+
+/**
+ * A compact listing entry as the FileInfo the metadata cache keeps: what
+ * getattr, readlink and rename read of it. Fields a listing does not carry
+ * (under store URI, fingerprint, mount flags) are empty: open() asks the
+ * master for those, never the cache.
+ */
+function fileInfoOf(dir: string, e: ListEntry): FileInfo {
+  return {
+    ...e,
+    path: childPath(dir, e.name),
+    ufsUri: '',
+    mountPoint: false,
+    readOnly: false,
+    fingerprint: '',
+  };
 }
 
 export function toStat(info: FileInfo, open: OpenFile | undefined): Fuse.Stat {

@@ -13,6 +13,7 @@ import type {
   CreateSymlinkRequest,
   DeleteRequest,
   FileInfo,
+  ListEntry,
   ListStatusPage,
   MountInfo,
   MountRequest,
@@ -119,24 +120,40 @@ export class FileSystemMaster {
     });
   }
 
-  async listStatus(path: string, startAfter: string, limit: number): Promise<ListStatusPage> {
+  /**
+   * One page of path's entries. With ifChanged and the version the caller's
+   * listing has, a directory still at that version answers unchanged only;
+   * with compact, entries come as ListEntry (no path, URI or mount flags).
+   */
+  async listStatus(path: string, startAfter: string, limit: number, options: ListOptions = {}): Promise<ListStatusPage> {
     const names = parsePath(path);
     const pageSize = Math.min(limit > 0 ? limit : DEFAULT_LIST_PAGE, MAX_LIST_PAGE);
     if (startAfter === '') await this.metadataSync.syncIfStale(names);
     return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       const inode = this.existing(resolved, path);
+      const page: ListStatusPage = { entries: [], compactEntries: [], hasMore: false, childrenVersion: 0, unchanged: false };
       if (inode.kind !== InodeKind.DIR) {
-        return { entries: startAfter === '' ? [this.toFileInfo(names, inode)] : [], hasMore: false };
+        if (startAfter !== '') return page;
+        if (options.compact) page.compactEntries.push(toListEntry(names[names.length - 1] ?? '', inode));
+        else page.entries.push(this.toFileInfo(names, inode));
+        return page;
       }
       if (!inode.loaded) throw new NeedsLoad(names);
-      const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
-      const hasMore = children.length > pageSize;
-      const entries: FileInfo[] = [];
-      for (const child of hasMore ? children.slice(0, pageSize) : children) {
-        if (child.inode !== null) entries.push(this.toFileInfo([...names, child.name], child.inode));
+      // Read before the scan: a change while it runs moves the version past this one.
+      page.childrenVersion = inode.childrenVersion ?? 0;
+      if (options.ifChanged && startAfter === '' && page.childrenVersion === options.knownVersion) {
+        page.unchanged = true;
+        return page;
       }
-      return { entries, hasMore };
+      const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
+      page.hasMore = children.length > pageSize;
+      for (const child of page.hasMore ? children.slice(0, pageSize) : children) {
+        if (child.inode === null) continue;
+        if (options.compact) page.compactEntries.push(toListEntry(child.name, child.inode));
+        else page.entries.push(this.toFileInfo([...names, child.name], child.inode));
+      }
+      return page;
     });
   }
 
@@ -619,6 +636,7 @@ export class FileSystemMaster {
       mountPoint: relPath === '' && names.length > 0,
       readOnly: mount.readOnly,
       fingerprint: inode.fingerprint,
+      childrenVersion: inode.childrenVersion ?? 0,
     };
   }
 
@@ -639,6 +657,33 @@ export class FileSystemMaster {
     await this.stopBackground();
     await this.sync.close();
   }
+}
+
+export interface ListOptions {
+  /** Answer unchanged when the directory's children_version is knownVersion. */
+  ifChanged?: boolean;
+  knownVersion?: number;
+  /** Entries as ListEntry. */
+  compact?: boolean;
+}
+
+function toListEntry(name: string, inode: Inode): ListEntry {
+  return {
+    id: inode.id,
+    name,
+    type: inode.kind === InodeKind.DIR ? 'DIRECTORY' : inode.kind === InodeKind.FILE ? 'FILE' : 'SYMLINK',
+    mode: inode.mode,
+    uid: inode.uid,
+    gid: inode.gid,
+    size: inode.size,
+    mtimeMs: inode.mtimeMs,
+    atimeMs: inode.atimeMs,
+    ctimeMs: inode.ctimeMs,
+    nlink: inode.nlink,
+    symlinkTarget: inode.symlinkTarget,
+    complete: inode.complete,
+    childrenVersion: inode.childrenVersion ?? 0,
+  };
 }
 
 /** The call an intent belongs to, when a client (with a caller id) made it. */

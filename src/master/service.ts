@@ -5,7 +5,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Call, CallBatch, MasterInfo, ReplyInput } from '../common/api';
+import type { Call, CallBatch, ListStatusRequest, MasterInfo, ReplyInput } from '../common/api';
 import { MASTER_PROTO, PROTO_OPTIONS } from '../common/api';
 import { ErrorCode, StrataError, toStrataError } from '../common/errors';
 import type { ProtoGrpcType } from '../gen/master';
@@ -98,7 +98,8 @@ function gated(op: OpName, handler: Handler, control: MasterControl): Handler {
 function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName, Handler> {
   const raw: Record<OpName, Handler> = {
     getStatus: async (req: { path: string }) => ({ info: await fs.getStatus(req.path) }),
-    listStatus: (req: { path: string; startAfter: string; limit: number }) => fs.listStatus(req.path, req.startAfter, req.limit),
+    listStatus: (req: ListStatusRequest) =>
+      fs.listStatus(req.path, req.startAfter, req.limit, { ifChanged: req.ifChanged, knownVersion: req.knownVersion, compact: req.compact }),
     createFile: (req: Parameters<FileSystemMaster['createFile']>[0]) => fs.createFile(req),
     completeFile: (req: Parameters<FileSystemMaster['completeFile']>[0]) => fs.completeFile(req),
     createDirectory: (req: Parameters<FileSystemMaster['createDirectory']>[0]) => fs.createDirectory(req),
@@ -246,15 +247,16 @@ export function masterServiceImplementation(fs: FileSystemMaster, control: Maste
   const handlers = handlersOf(fs, control);
   return {
     GetStatus: unary(handlers.getStatus),
-    ListStatus: ((call: grpc.ServerWritableStream<{ path: string; startAfter: string; limit: number }, unknown>) => {
+    ListStatus: ((call: grpc.ServerWritableStream<ListStatusRequest, unknown>) => {
       // The server-streaming form: every page, one message each.
       void (async () => {
         let startAfter = call.request.startAfter;
         for (;;) {
           const page = (await handlers.listStatus({ ...call.request, startAfter } as never)) as Awaited<ReturnType<FileSystemMaster['listStatus']>>;
           const writable = call.write(page);
-          if (!page.hasMore || page.entries.length === 0 || call.cancelled) break;
-          startAfter = page.entries[page.entries.length - 1].name;
+          const last = page.compactEntries.length > 0 ? page.compactEntries[page.compactEntries.length - 1] : page.entries[page.entries.length - 1];
+          if (!page.hasMore || last === undefined || call.cancelled) break;
+          startAfter = last.name;
           if (!writable) await new Promise((resolve) => call.once('drain', resolve));
         }
         call.end();

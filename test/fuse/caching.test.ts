@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FuseFixture, python, sh } from './harness';
+import { FuseFixture, python, sh, strata } from './harness';
 
 const NO_CACHE = ['attr_timeout=0', 'entry_timeout=0'];
 
@@ -142,6 +142,41 @@ describe('two mounts with the kernel caches off', () => {
 
   after(async () => {
     await fx?.close();
+  });
+
+  it('lists another mount\'s create, rename and removal at once, though a listing is reused while nothing changed', async () => {
+    // b keeps its listing of v and asks the master only whether v changed
+    // since (children_version); every change below must show on the next ls.
+    const ls = async () => {
+      const res = await sh('ls -a v | tr "\\n" " "', b);
+      assert.equal(res.code, 0, res.stderr);
+      return res.stdout.trim();
+    };
+    let res = await sh('mkdir v && touch v/one v/two && mkdir v/sub', a);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(await ls(), '. .. one sub two');
+    assert.equal(await ls(), '. .. one sub two', 'the same listing again');
+    const steps: Array<[string, string]> = [
+      ['touch v/three', '. .. one sub three two'],
+      ['mv v/one v/uno', '. .. sub three two uno'],
+      ['mv v/two v/sub/two', '. .. sub three uno'],
+      ['mv v/sub/two v/dos', '. .. dos sub three uno'],
+      ['rm v/three', '. .. dos sub uno'],
+      ['rmdir v/sub', '. .. dos uno'],
+      ['mv v/dos v/uno', '. .. uno'],
+      ['ln -s uno v/link', '. .. link uno'],
+    ];
+    for (const [change, want] of steps) {
+      res = await sh(change, a);
+      assert.equal(res.code, 0, `${change}: ${res.stderr}`);
+      assert.equal(await ls(), want, `after ${change} in the other mount`);
+      assert.equal(await ls(), want, `listed again after ${change}`);
+    }
+    // And a change made beside strata, in the under store, once synced.
+    await sh(`touch '${path.join(fx.underfs, 'v', 'outside')}'`);
+    res = await strata(['fs', 'sync', '/v'], fx.master);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(await ls(), '. .. link outside uno');
   });
 
   it('never reads a rewritten file from the read cache of its old content', async () => {

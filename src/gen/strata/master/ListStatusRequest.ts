@@ -1,14 +1,21 @@
 // Original file: proto/master.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface ListStatusRequest {
   'path'?: (string);
   'startAfter'?: (string);
   'limit'?: (number);
+  'ifChanged'?: (boolean);
+  'knownVersion'?: (number | string | Long);
+  'compact'?: (boolean);
 }
 
 export interface ListStatusRequest__Output {
   'path': (string);
   'startAfter': (string);
   'limit': (number);
+  'ifChanged': (boolean);
+  'knownVersion': (number);
+  'compact': (boolean);
 }
