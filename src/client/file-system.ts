@@ -19,6 +19,12 @@ export function currentOwner(): Owner {
   return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 }
 
+/** What a create, mkdir or symlink answers: the new entry and its parent's children_version after it (0: unknown). */
+export interface CreateReply {
+  info: FileInfo;
+  parentChildrenVersion: number;
+}
+
 export class StrataFileSystem {
   readonly master: MasterClient;
   private mountTable: MountInfo[] | null = null;
@@ -53,24 +59,32 @@ export class StrataFileSystem {
   }
 
   async mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<FileInfo> {
-    const reply = await this.master.call<{ info: FileInfo }>('createDirectory', {
+    return (await this.mkdirReply(path, options)).info;
+  }
+
+  /** mkdir, with the parent's children_version after it (CreateDirectoryResponse). */
+  mkdirReply(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<CreateReply> {
+    return this.master.call<CreateReply>('createDirectory', {
       path,
       mode: options.mode ?? 0o755,
       recursive: options.recursive ?? false,
       ...this.owner,
     });
-    return reply.info;
   }
 
   async createFile(path: string, options: { overwrite?: boolean; mode?: number; recursive?: boolean } = {}): Promise<FileInfo> {
-    const reply = await this.master.call<{ info: FileInfo }>('createFile', {
+    return (await this.createFileReply(path, options)).info;
+  }
+
+  /** createFile, with the parent's children_version after it (CreateFileResponse). */
+  createFileReply(path: string, options: { overwrite?: boolean; mode?: number; recursive?: boolean } = {}): Promise<CreateReply> {
+    return this.master.call<CreateReply>('createFile', {
       path,
       mode: options.mode ?? 0o644,
       overwrite: options.overwrite ?? false,
       recursive: options.recursive ?? false,
       ...this.owner,
     });
-    return reply.info;
   }
 
   async completeFile(info: FileInfo, size: number, fingerprint: string, mtimeMs: number): Promise<FileInfo> {
@@ -117,7 +131,12 @@ export class StrataFileSystem {
   }
 
   async symlink(path: string, target: string): Promise<FileInfo> {
-    return (await this.master.call<{ info: FileInfo }>('createSymlink', { path, target, ...this.owner })).info;
+    return (await this.symlinkReply(path, target)).info;
+  }
+
+  /** symlink, with the parent's children_version after it (CreateSymlinkResponse). */
+  symlinkReply(path: string, target: string): Promise<CreateReply> {
+    return this.master.call<CreateReply>('createSymlink', { path, target, ...this.owner });
   }
 
   /** setxattr(2); flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. */

@@ -125,10 +125,10 @@ export class MetadataCache {
     return this.listings.get(dir);
   }
 
-  /** dir's listing was validated (still at its version) by a request sent at sentAt. */
-  validated(dir: string, sentAt: number): void {
+  /** The master said dir was still at version when asked at sentAt: its listing at that version may be served for entry_timeout. */
+  validated(dir: string, version: number, sentAt: number): void {
     const l = this.listings.get(dir);
-    if (l === undefined) return;
+    if (l === undefined || l.version !== version) return;
     this.listings.delete(dir); // re-inserted last: the oldest are dropped first
     this.listings.set(dir, { ...l, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
   }
@@ -153,12 +153,23 @@ export class MetadataCache {
    * This mount made path exist (create, mkdir, symlink) and the master
    * answered info: kept, and the parent changes as the master's touchDir
    * changed it (mtime and ctime at least the new entry's, one more link for
-   * a directory). The parent's listing is dropped.
+   * a directory). The parent's listing takes the new name if the master's
+   * parentVersion (its children_version after the change) is exactly one
+   * more than the listing's: then nothing else changed the names between;
+   * otherwise it is dropped. A new directory's listing is known: empty.
    */
-  created(path: string, info: FileInfo, sentAt: number): void {
+  created(path: string, info: FileInfo, sentAt: number, parentVersion = 0): void {
     this.put(path, info, sentAt);
     const parent = parentPath(path);
-    this.dropListing(parent);
+    const listing = this.listings.get(parent);
+    if (listing !== undefined && parentVersion !== 0 && parentVersion === listing.version + 1 && this.listedNames < MAX_LISTED_NAMES) {
+      listing.names.push(info.name);
+      listing.version = parentVersion;
+      this.listedNames++;
+    } else {
+      this.dropListing(parent);
+    }
+    if (info.type === 'DIRECTORY') this.putListing(path, [], info.childrenVersion, sentAt);
     const p = this.entries.get(parent);
     if (p === undefined) return;
     const t = Number(info.ctimeMs) || Number(info.mtimeMs);
@@ -167,6 +178,7 @@ export class MetadataCache {
       mtimeMs: Math.max(Number(p.info.mtimeMs), t),
       ctimeMs: Math.max(Number(p.info.ctimeMs), t),
       nlink: p.info.nlink + (info.type === 'DIRECTORY' ? 1 : 0),
+      childrenVersion: Math.max(p.info.childrenVersion, parentVersion),
     };
   }
 

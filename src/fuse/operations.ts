@@ -96,7 +96,7 @@ export class StrataFuseAdapter {
     for (;;) {
       const page = await this.fs.listPage(path, startAfter, READDIR_PAGE, known?.version);
       if (page.unchanged && known !== undefined) {
-        this.meta.validated(path, sentAt);
+        this.meta.validated(path, page.childrenVersion, sentAt);
         return ['.', '..', ...known.names];
       }
       if (startAfter === '') version = page.childrenVersion;
@@ -120,7 +120,8 @@ export class StrataFuseAdapter {
 
   async mkdir(path: string, mode: number): Promise<void> {
     const sentAt = this.meta.now();
-    this.meta.created(path, await this.fs.mkdir(path, { mode: mode & 0o7777 }), sentAt);
+    const reply = await this.fs.mkdirReply(path, { mode: mode & 0o7777 });
+    this.meta.created(path, reply.info, sentAt, reply.parentChildrenVersion);
   }
 
   async rmdir(path: string): Promise<void> {
@@ -157,7 +158,8 @@ export class StrataFuseAdapter {
 
   async symlink(target: string, path: string): Promise<void> {
     const sentAt = this.meta.now();
-    this.meta.created(path, await this.fs.symlink(path, target), sentAt);
+    const reply = await this.fs.symlinkReply(path, target);
+    this.meta.created(path, reply.info, sentAt, reply.parentChildrenVersion);
   }
 
   async readlink(path: string): Promise<string> {
@@ -245,8 +247,8 @@ export class StrataFuseAdapter {
 
   async create(path: string, mode: number): Promise<number> {
     const sentAt = this.meta.now();
-    const info = await this.fs.createFile(path, { mode: mode & 0o7777 });
-    this.meta.created(path, info, sentAt);
+    const { info, parentChildrenVersion } = await this.fs.createFileReply(path, { mode: mode & 0o7777 });
+    this.meta.created(path, info, sentAt, parentChildrenVersion);
     const { fh, file } = this.files.open(info, true);
     try {
       await file.startEmpty();

@@ -140,13 +140,16 @@ export class FileSystemMaster {
         return page;
       }
       if (!inode.loaded) throw new NeedsLoad(names);
-      // Read before the scan: a change while it runs moves the version past this one.
-      page.childrenVersion = inode.childrenVersion ?? 0;
-      if (options.ifChanged && startAfter === '' && page.childrenVersion === options.knownVersion) {
+      // The cache's version is never behind RocksDB's (entries are staged in
+      // it before they are written): equal to a version a listing was read
+      // at, nothing has changed since.
+      if (options.ifChanged && startAfter === '' && (inode.childrenVersion ?? 0) === options.knownVersion) {
+        page.childrenVersion = options.knownVersion;
         page.unchanged = true;
         return page;
       }
-      const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
+      const { children, childrenVersion } = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
+      page.childrenVersion = childrenVersion;
       page.hasMore = children.length > pageSize;
       for (const child of page.hasMore ? children.slice(0, pageSize) : children) {
         if (child.inode === null) continue;
@@ -203,7 +206,7 @@ export class FileSystemMaster {
 
   // ------------------------------------------------------------ mutations
 
-  async createFile(req: CreateFileRequest): Promise<{ info: FileInfo }> {
+  async createFile(req: CreateFileRequest): Promise<{ info: FileInfo; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, `${req.path}: is the root`);
     return this.mutate(req.caller, async (caller) => {
@@ -226,7 +229,8 @@ export class FileSystemMaster {
         ops.push(...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now));
         const info = this.toFileInfo(names, inode);
         await this.propose(ops, caller, { info });
-        return { info };
+        // Only for a name added: a replaced one is in the caller's listing already.
+        return { info, parentChildrenVersion: old === null ? await this.childrenVersionOf(parent.id) : 0 };
       });
     });
   }
@@ -258,7 +262,7 @@ export class FileSystemMaster {
     );
   }
 
-  async createDirectory(req: CreateDirectoryRequest): Promise<{ info: FileInfo }> {
+  async createDirectory(req: CreateDirectoryRequest): Promise<{ info: FileInfo; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     return this.mutate(req.caller, async (caller) => {
       if (names.length === 0) {
@@ -283,7 +287,7 @@ export class FileSystemMaster {
         const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
         await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
-        return { info };
+        return { info, parentChildrenVersion: await this.childrenVersionOf(parent.id) };
       });
     });
   }
@@ -477,7 +481,7 @@ export class FileSystemMaster {
     );
   }
 
-  async createSymlink(req: CreateSymlinkRequest): Promise<{ info: FileInfo }> {
+  async createSymlink(req: CreateSymlinkRequest): Promise<{ info: FileInfo; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, '/: File exists');
     if (req.target === '' || req.target.includes('\0') || Buffer.byteLength(req.target) > 4096) {
@@ -498,7 +502,7 @@ export class FileSystemMaster {
         inode.size = Buffer.byteLength(req.target);
         const info = this.toFileInfo(names, inode);
         await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
-        return { info };
+        return { info, parentChildrenVersion: await this.childrenVersionOf(parent.id) };
       }),
     );
   }
@@ -562,6 +566,17 @@ export class FileSystemMaster {
     await this.sm.propose(entry, caller?.term);
   }
 
+
+  /**
+   * A directory's children_version, read after a change of the caller's was
+   * applied: the caller's change and whatever was applied since (the cache
+   * is never behind what was applied), so it is one more than the version
+   * the caller saw before only if nothing else changed the names meanwhile.
+   * Not part of the journaled reply: a retry answered from memory says 0.
+   */
+  private async childrenVersionOf(id: number): Promise<number> {
+    return (await this.tree.store.getInode(id))?.childrenVersion ?? 0;
+  }
 
   /** mkdir -p of the given directory path (each level its own entry). */
   private async mkdirs(names: string[], uid: number, gid: number): Promise<void> {

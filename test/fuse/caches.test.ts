@@ -73,7 +73,9 @@ describe('the mount metadata cache', () => {
     assert.equal(cache.listing('/d'), undefined);
     assert.equal(cache.info('/d/x'), undefined);
     assert.equal(cache.validatable('/d')?.version, 1, 'kept to be validated');
-    cache.validated('/d', 1000);
+    cache.validated('/d', 2, 1000);
+    assert.equal(cache.listing('/d'), undefined, 'a validation of another version');
+    cache.validated('/d', 1, 1000);
     assert.deepEqual(cache.listing('/d'), ['x', 'y'], 'served again for entry_timeout after the master confirmed its version');
   });
 
@@ -89,6 +91,20 @@ describe('the mount metadata cache', () => {
     assert.equal(cache.listing('/d'), undefined);
     assert.equal(cache.validatable('/d'), undefined);
     assert.equal(cache.info('/d/sub')?.type, 'DIRECTORY');
+  });
+
+  it('adds this mount\'s create to a listing only when the parent moved by exactly that one change', () => {
+    const cache = MetadataCache.off();
+    cache.putListing('/d', ['a'], 5, 0);
+    cache.created('/d/b', info('/d/b'), 0, 6);
+    assert.deepEqual(cache.validatable('/d'), { names: ['a', 'b'], version: 6, expires: 0 });
+    cache.created('/d/c', info('/d/c'), 0, 8); // someone else changed /d in between
+    assert.equal(cache.validatable('/d'), undefined);
+    cache.putListing('/d', ['a'], 9, 0);
+    cache.created('/d/e', info('/d/e'), 0, 0); // a retry answered from the master's memory: unknown
+    assert.equal(cache.validatable('/d'), undefined);
+    cache.created('/d/sub', info('/d/sub', { type: 'DIRECTORY', childrenVersion: 0 }), 0, 11);
+    assert.deepEqual(cache.validatable('/d/sub'), { names: [], version: 0, expires: 0 }, 'a new directory is empty at its version');
   });
 
   it('forgets a removed entry, what was below it and its parent', () => {

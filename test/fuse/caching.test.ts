@@ -156,18 +156,25 @@ describe('two mounts with the kernel caches off', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(await ls(), '. .. one sub two');
     assert.equal(await ls(), '. .. one sub two', 'the same listing again');
-    const steps: Array<[string, string]> = [
-      ['touch v/three', '. .. one sub three two'],
-      ['mv v/one v/uno', '. .. sub three two uno'],
-      ['mv v/two v/sub/two', '. .. sub three uno'],
-      ['mv v/sub/two v/dos', '. .. dos sub three uno'],
-      ['rm v/three', '. .. dos sub uno'],
-      ['rmdir v/sub', '. .. dos uno'],
-      ['mv v/dos v/uno', '. .. uno'],
-      ['ln -s uno v/link', '. .. link uno'],
+    // Each change made in a (the other mount) or in b itself: b's own creates
+    // extend its listing only when nothing else changed the directory between.
+    const steps: Array<[string, string, string]> = [
+      ['a', 'touch v/three', '. .. one sub three two'],
+      ['a', 'mv v/one v/uno', '. .. sub three two uno'],
+      ['a', 'mv v/two v/sub/two', '. .. sub three uno'],
+      ['a', 'mv v/sub/two v/dos', '. .. dos sub three uno'],
+      ['a', 'rm v/three', '. .. dos sub uno'],
+      ['a', 'rmdir v/sub', '. .. dos uno'],
+      ['a', 'mv v/dos v/uno', '. .. uno'],
+      ['a', 'ln -s uno v/link', '. .. link uno'],
+      ['b', 'touch v/mine', '. .. link mine uno'],
+      ['b', 'mkdir v/mydir', '. .. link mine mydir uno'],
+      ['a', 'touch v/theirs', '. .. link mine mydir theirs uno'],
+      ['a', 'touch v/between', '. .. between link mine mydir theirs uno'],
+      ['b', 'touch v/after', '. .. after between link mine mydir theirs uno'],
     ];
-    for (const [change, want] of steps) {
-      res = await sh(change, a);
+    for (const [where, change, want] of steps) {
+      res = await sh(change, where === 'a' ? a : b);
       assert.equal(res.code, 0, `${change}: ${res.stderr}`);
       assert.equal(await ls(), want, `after ${change} in the other mount`);
       assert.equal(await ls(), want, `listed again after ${change}`);
@@ -176,7 +183,14 @@ describe('two mounts with the kernel caches off', () => {
     await sh(`touch '${path.join(fx.underfs, 'v', 'outside')}'`);
     res = await strata(['fs', 'sync', '/v'], fx.master);
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(await ls(), '. .. link outside uno');
+    assert.equal(await ls(), '. .. after between link mine mydir outside theirs uno');
+    // A directory b made itself starts with a listing b knows; a's create in it must still show.
+    res = await sh('mkdir v/new && ls -a v/new | wc -l', b);
+    assert.equal(res.stdout, '2\n');
+    res = await sh('touch v/new/x', a);
+    assert.equal(res.code, 0, res.stderr);
+    res = await sh('ls v/new', b);
+    assert.equal(res.stdout, 'x\n');
   });
 
   it('never reads a rewritten file from the read cache of its old content', async () => {

@@ -91,6 +91,20 @@ describe('a directory\'s children version', () => {
     assert.deepEqual(plain, ['/l/one uri', '/l/two uri']);
   });
 
+  it('tells a create the parent\'s version after it, and nothing for a name replaced', async () => {
+    await fs.mkdir('/p');
+    const v = await version('/p');
+    const file = await fs.createFileReply('/p/f');
+    assert.equal(file.parentChildrenVersion, v + 1);
+    const dir = await fs.mkdirReply('/p/sub');
+    assert.equal(dir.parentChildrenVersion, v + 2);
+    assert.equal(dir.info.childrenVersion, 0);
+    const link = await fs.symlinkReply('/p/l', 'f');
+    assert.equal(link.parentChildrenVersion, v + 3);
+    const replaced = await fs.createFileReply('/p/f', { overwrite: true });
+    assert.equal(replaced.parentChildrenVersion, 0);
+  });
+
   it('survives a restart of the master', async () => {
     await fs.mkdir('/r');
     await fs.createFile('/r/f');
