@@ -29,7 +29,7 @@ import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import { describeCode, ErrorCode, StrataError } from '../common/errors';
 import { checkName, MAX_PATH_BYTES } from '../common/paths';
-import type { UfsAttributeChange, UfsAttributes, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
+import type { UfsAttributeChange, UfsAttributes, UfsReader, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
 
 /** Names of in-flight (or crashed) atomic writes; hidden from list, refused as paths. */
 export const TEMP_PREFIX = '.strata-tmp-';
@@ -355,6 +355,34 @@ export class LocalUnderStore implements UnderStore {
         await handle.close();
       }
     });
+  }
+
+  async openReader(path: string): Promise<UfsReader> {
+    const names = this.begin(path, false);
+    const handle = await this.run('open', path, () => this.openFile(names, fsc.O_RDONLY));
+    let closed = false;
+    return {
+      read: async (buf, length, position) => {
+        if (closed) throw new StrataError(ErrorCode.CLOSED, `${this.uri}: ${path}: reader is closed`);
+        checkCount(position, 'offset');
+        checkCount(length, 'length');
+        const want = Math.min(length, buf.length);
+        return this.run('read', path, async () => {
+          let filled = 0;
+          while (filled < want) {
+            const { bytesRead } = await handle.read(buf, filled, want - filled, position + filled);
+            if (bytesRead === 0) break; // the end of the file
+            filled += bytesRead;
+          }
+          return filled;
+        });
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      },
+    };
   }
 
   async openReadStream(path: string): Promise<Readable> {

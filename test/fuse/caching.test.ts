@@ -193,6 +193,29 @@ describe('two mounts with the kernel caches off', () => {
     assert.equal(res.stdout, 'x\n');
   });
 
+  it('reads the new content through a new open while an older handle on the file is still open', async () => {
+    // b keeps the under store file open for reads (one reader per open
+    // version): the rewrite made through a must be read through b's new open.
+    const script = `
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+with open(os.path.join(a, 'kept.txt'), 'w') as f:
+    f.write('old' * 1000)
+h1 = open(os.path.join(b, 'kept.txt'))
+assert h1.read(3) == 'old'
+with open(os.path.join(a, 'kept.txt'), 'w') as f:
+    f.write('new!' * 2000)
+with open(os.path.join(b, 'kept.txt')) as h2:
+    got = h2.read()
+assert got == 'new!' * 2000, got[:20]
+h1.close()
+print('ok')
+`;
+    const res = await python(fx.dir, 'kept.py', script, [a, b], fx.dir);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'ok\n');
+  });
+
   it('never reads a rewritten file from the read cache of its old content', async () => {
     // Same size each time: only the version the master committed tells them apart.
     for (const fill of ['a', 'b', 'c']) {
