@@ -640,7 +640,7 @@ export class LocalUnderStore implements UnderStore {
 
   /**
    * The atomic replace: fill(tmp) creates a temp file in the same directory
-   * (so the rename stays on one file system); then set its mode, fsync it,
+   * (so the rename stays on one file system); then set its mode, fdatasync it,
    * rename it over name and fsync the directory. Readers see the old file or
    * the new. The random temp name has a fixed length, whatever name's length.
    */
@@ -657,7 +657,10 @@ export class LocalUnderStore implements UnderStore {
       let st: BigIntStats;
       try {
         await handle.chmod(mode); // exact bits, whatever the umask
-        await handle.sync();
+        // The data and what reading it needs (size, blocks): what a commit
+        // promises. The directory's fsync below commits the rest with the
+        // rename (ext4 journals the mode and times in that same commit).
+        await handle.datasync();
         st = await handle.stat({ bigint: true });
       } finally {
         await handle.close();
