@@ -142,11 +142,11 @@ export class MetadataCache {
     this.dropListing(dir);
     if (names.length > MAX_LISTED_NAMES) return;
     for (const [d] of this.listings) {
-      if (this.listedNames + names.length <= MAX_LISTED_NAMES) break;
+      if (this.listedNames + names.length + 1 <= MAX_LISTED_NAMES) break;
       this.dropListing(d);
     }
     this.listings.set(dir, { names, version, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
-    this.listedNames += names.length;
+    this.listedNames += names.length + 1; // a listing counts one more than its names: empty ones are bounded too
   }
 
   /**
@@ -243,6 +243,6 @@ export class MetadataCache {
     const l = this.listings.get(dir);
     if (l === undefined) return;
     this.listings.delete(dir);
-    this.listedNames -= l.names.length;
+    this.listedNames -= l.names.length + 1;
   }
 }

@@ -1,7 +1,8 @@
 // Open files and their handles. One OpenFile per inode open in this mount,
 // shared by every handle on it, so that all handles see one staged content:
-// the file's data is read from its under store (through the mount's read
-// cache, with read-ahead: read-cache.ts) until the first write or
+// the file's data is read from its under store (a local file kept open and
+// read straight into the kernel's buffer; other stores through the mount's
+// read cache, with read-ahead: read-cache.ts) until the first write or
 // truncate, which copies it into a staging file (copy-on-open, skipped when
 // truncating to 0); from then on reads and writes use the staging file, and
 // flush, fsync and release upload it (UnderStore.putFile) and commit it to the

@@ -19,8 +19,10 @@
 // attributes of a file open here with staged (not yet committed) content, and
 // its security.capability (open-files.ts), which the kernel asks for before
 // every write(2). Attributes and listings the master gave recently are kept
-// as long as the kernel's own timeouts allow (metadata-cache.ts); open()
-// always asks the master (close-to-open).
+// as long as the kernel's own timeouts allow (metadata-cache.ts); after that
+// (and with the timeouts 0) a listing is reused only when the master says the
+// directory's children_version has not moved since (exact, one round trip).
+// open() always asks the master (close-to-open).
 
 import type Fuse from 'fuse-native';
 import type { FileInfo, ListEntry } from '../common/api';
