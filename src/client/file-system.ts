@@ -19,9 +19,10 @@ export function currentOwner(): Owner {
   return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
 }
 
-/** What a create, mkdir or symlink answers: the new entry and its parent's children_version after it (0: unknown). */
+/** What a create, mkdir or symlink answers: the new entry, and its parent's id and children_version after it (0: unknown). */
 export interface CreateReply {
   info: FileInfo;
+  parentId: number;
   parentChildrenVersion: number;
 }
 
@@ -43,18 +44,19 @@ export class StrataFileSystem {
   }
 
   /**
-   * One page of path's listing in compact entries. With knownVersion (the
-   * children_version of a listing the caller holds), a directory still at
-   * that version answers unchanged and nothing else.
+   * One page of path's listing in compact entries. With known (the directory
+   * id and children_version of a listing the caller holds), a path that is
+   * still that directory at that version answers unchanged and nothing else.
    */
-  listPage(path: string, startAfter: string, limit: number, knownVersion?: number): Promise<ListStatusPage> {
+  listPage(path: string, startAfter: string, limit: number, known?: { id: number; version: number }): Promise<ListStatusPage> {
     return this.master.call<ListStatusPage>('listStatus', {
       path,
       startAfter,
       limit,
       compact: true,
-      ifChanged: knownVersion !== undefined,
-      knownVersion: knownVersion ?? 0,
+      ifChanged: known !== undefined,
+      knownId: known?.id ?? 0,
+      knownVersion: known?.version ?? 0,
     });
   }
 

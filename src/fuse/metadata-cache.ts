@@ -41,6 +41,8 @@ interface Entry {
 
 interface Listing {
   names: string[];
+  /** The directory's inode id: a path removed and made again is another directory. */
+  id: number;
   /** The directory's children_version when these names were listed. */
   version: number;
   /** Until when the names may be served without asking (entry_timeout; 0: always ask). */
@@ -120,24 +122,24 @@ export class MetadataCache {
     return l.names;
   }
 
-  /** The names last listed in dir and the directory's version then, to be validated with the master. */
-  validatable(dir: string): { names: string[]; version: number } | undefined {
+  /** The names last listed in dir, the directory's id and its version then, to be validated with the master. */
+  validatable(dir: string): { names: string[]; id: number; version: number } | undefined {
     return this.listings.get(dir);
   }
 
-  /** The master said dir was still at version when asked at sentAt: its listing at that version may be served for entry_timeout. */
-  validated(dir: string, version: number, sentAt: number): void {
+  /** The master said dir was still directory id at version when asked at sentAt: that listing may be served for entry_timeout. */
+  validated(dir: string, id: number, version: number, sentAt: number): void {
     const l = this.listings.get(dir);
-    if (l === undefined || l.version !== version) return;
+    if (l === undefined || l.id !== id || l.version !== version) return;
     this.listings.delete(dir); // re-inserted last: the oldest are dropped first
     this.listings.set(dir, { ...l, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
   }
 
   /**
-   * A whole listing of dir, at the directory's version, whose first page was
-   * asked for at sentAt; entries, if given, are kept as their paths' attributes.
+   * A whole listing of dir (directory id, at its version), whose first page
+   * was asked for at sentAt; entries, if given, are kept as their paths' attributes.
    */
-  putListing(dir: string, names: string[], version: number, sentAt: number, entries?: readonly FileInfo[]): void {
+  putListing(dir: string, names: string[], id: number, version: number, sentAt: number, entries?: readonly FileInfo[]): void {
     if (entries !== undefined) for (const e of entries) this.put(childPath(dir, e.name), e, sentAt);
     this.dropListing(dir);
     if (names.length > MAX_LISTED_NAMES) return;
@@ -145,7 +147,7 @@ export class MetadataCache {
       if (this.listedNames + names.length + 1 <= MAX_LISTED_NAMES) break;
       this.dropListing(d);
     }
-    this.listings.set(dir, { names, version, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
+    this.listings.set(dir, { names, id, version, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
     this.listedNames += names.length + 1; // a listing counts one more than its names: empty ones are bounded too
   }
 
@@ -154,22 +156,29 @@ export class MetadataCache {
    * answered info: kept, and the parent changes as the master's touchDir
    * changed it (mtime and ctime at least the new entry's, one more link for
    * a directory). The parent's listing takes the new name if the master's
-   * parentVersion (its children_version after the change) is exactly one
-   * more than the listing's: then nothing else changed the names between;
-   * otherwise it is dropped. A new directory's listing is known: empty.
+   * answer names the listed directory (parentId) at exactly one more than
+   * the listing's version (parentVersion, after the change): then nothing
+   * else changed the names between; otherwise it is dropped. A new
+   * directory's listing is known: empty.
    */
-  created(path: string, info: FileInfo, sentAt: number, parentVersion = 0): void {
+  created(path: string, info: FileInfo, sentAt: number, parentId = 0, parentVersion = 0): void {
     this.put(path, info, sentAt);
     const parent = parentPath(path);
     const listing = this.listings.get(parent);
-    if (listing !== undefined && parentVersion !== 0 && parentVersion === listing.version + 1 && this.listedNames < MAX_LISTED_NAMES) {
+    if (
+      listing !== undefined &&
+      parentId !== 0 &&
+      listing.id === parentId &&
+      parentVersion === listing.version + 1 &&
+      this.listedNames < MAX_LISTED_NAMES
+    ) {
       listing.names.push(info.name);
       listing.version = parentVersion;
       this.listedNames++;
     } else {
       this.dropListing(parent);
     }
-    if (info.type === 'DIRECTORY') this.putListing(path, [], info.childrenVersion, sentAt);
+    if (info.type === 'DIRECTORY') this.putListing(path, [], Number(info.id), info.childrenVersion, sentAt);
     const p = this.entries.get(parent);
     if (p === undefined) return;
     const t = Number(info.ctimeMs) || Number(info.mtimeMs);

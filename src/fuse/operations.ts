@@ -93,15 +93,19 @@ export class StrataFuseAdapter {
     const names: string[] = [];
     // The entries are kept as attributes while few enough: a huge directory costs names only.
     let entries: FileInfo[] | null = this.meta.keepsListings ? [] : null;
+    let id = 0;
     let version = 0;
     let startAfter = '';
     for (;;) {
-      const page = await this.fs.listPage(path, startAfter, READDIR_PAGE, known?.version);
+      const page = await this.fs.listPage(path, startAfter, READDIR_PAGE, known);
       if (page.unchanged && known !== undefined) {
-        this.meta.validated(path, page.childrenVersion, sentAt);
+        this.meta.validated(path, known.id, known.version, sentAt);
         return ['.', '..', ...known.names];
       }
-      if (startAfter === '') version = page.childrenVersion;
+      if (startAfter === '') {
+        id = page.dirId;
+        version = page.childrenVersion;
+      }
       for (const entry of page.compactEntries) {
         names.push(entry.name);
         if (entries === null) continue;
@@ -112,7 +116,8 @@ export class StrataFuseAdapter {
       if (!page.hasMore || last === undefined) break;
       startAfter = last.name;
     }
-    this.meta.putListing(path, names, version, sentAt, entries ?? undefined);
+    // A file listed as itself (dirId 0) is not kept as a listing.
+    if (id !== 0) this.meta.putListing(path, names, id, version, sentAt, entries ?? undefined);
     return ['.', '..', ...names];
   }
 
@@ -123,7 +128,7 @@ export class StrataFuseAdapter {
   async mkdir(path: string, mode: number): Promise<void> {
     const sentAt = this.meta.now();
     const reply = await this.fs.mkdirReply(path, { mode: mode & 0o7777 });
-    this.meta.created(path, reply.info, sentAt, reply.parentChildrenVersion);
+    this.meta.created(path, reply.info, sentAt, reply.parentId, reply.parentChildrenVersion);
   }
 
   async rmdir(path: string): Promise<void> {
@@ -161,7 +166,7 @@ export class StrataFuseAdapter {
   async symlink(target: string, path: string): Promise<void> {
     const sentAt = this.meta.now();
     const reply = await this.fs.symlinkReply(path, target);
-    this.meta.created(path, reply.info, sentAt, reply.parentChildrenVersion);
+    this.meta.created(path, reply.info, sentAt, reply.parentId, reply.parentChildrenVersion);
   }
 
   async readlink(path: string): Promise<string> {
@@ -249,8 +254,8 @@ export class StrataFuseAdapter {
 
   async create(path: string, mode: number): Promise<number> {
     const sentAt = this.meta.now();
-    const { info, parentChildrenVersion } = await this.fs.createFileReply(path, { mode: mode & 0o7777 });
-    this.meta.created(path, info, sentAt, parentChildrenVersion);
+    const { info, parentId, parentChildrenVersion } = await this.fs.createFileReply(path, { mode: mode & 0o7777 });
+    this.meta.created(path, info, sentAt, parentId, parentChildrenVersion);
     const { fh, file } = this.files.open(info, true);
     try {
       await file.startEmpty();

@@ -132,7 +132,7 @@ export class FileSystemMaster {
     return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       const inode = this.existing(resolved, path);
-      const page: ListStatusPage = { entries: [], compactEntries: [], hasMore: false, childrenVersion: 0, unchanged: false };
+      const page: ListStatusPage = { entries: [], compactEntries: [], hasMore: false, childrenVersion: 0, unchanged: false, dirId: 0 };
       if (inode.kind !== InodeKind.DIR) {
         if (startAfter !== '') return page;
         if (options.compact) page.compactEntries.push(toListEntry(names[names.length - 1] ?? '', inode));
@@ -140,10 +140,11 @@ export class FileSystemMaster {
         return page;
       }
       if (!inode.loaded) throw new NeedsLoad(names);
+      page.dirId = inode.id;
       // The cache's version is never behind RocksDB's (entries are staged in
       // it before they are written): equal to a version a listing was read
       // at, nothing has changed since.
-      if (options.ifChanged && startAfter === '' && (inode.childrenVersion ?? 0) === options.knownVersion) {
+      if (options.ifChanged && startAfter === '' && inode.id === options.knownId && (inode.childrenVersion ?? 0) === options.knownVersion) {
         page.childrenVersion = options.knownVersion;
         page.unchanged = true;
         return page;
@@ -206,7 +207,7 @@ export class FileSystemMaster {
 
   // ------------------------------------------------------------ mutations
 
-  async createFile(req: CreateFileRequest): Promise<{ info: FileInfo; parentChildrenVersion?: number }> {
+  async createFile(req: CreateFileRequest): Promise<{ info: FileInfo; parentId?: number; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, `${req.path}: is the root`);
     return this.mutate(req.caller, async (caller) => {
@@ -230,7 +231,7 @@ export class FileSystemMaster {
         const info = this.toFileInfo(names, inode);
         await this.propose(ops, caller, { info });
         // Only for a name added: a replaced one is in the caller's listing already.
-        return { info, parentChildrenVersion: old === null ? await this.childrenVersionOf(parent.id) : 0 };
+        return old === null ? { info, ...(await this.parentAfter(parent.id)) } : { info };
       });
     });
   }
@@ -262,7 +263,7 @@ export class FileSystemMaster {
     );
   }
 
-  async createDirectory(req: CreateDirectoryRequest): Promise<{ info: FileInfo; parentChildrenVersion?: number }> {
+  async createDirectory(req: CreateDirectoryRequest): Promise<{ info: FileInfo; parentId?: number; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     return this.mutate(req.caller, async (caller) => {
       if (names.length === 0) {
@@ -287,7 +288,7 @@ export class FileSystemMaster {
         const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
         await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
-        return { info, parentChildrenVersion: await this.childrenVersionOf(parent.id) };
+        return { info, ...(await this.parentAfter(parent.id)) };
       });
     });
   }
@@ -481,7 +482,7 @@ export class FileSystemMaster {
     );
   }
 
-  async createSymlink(req: CreateSymlinkRequest): Promise<{ info: FileInfo; parentChildrenVersion?: number }> {
+  async createSymlink(req: CreateSymlinkRequest): Promise<{ info: FileInfo; parentId?: number; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, '/: File exists');
     if (req.target === '' || req.target.includes('\0') || Buffer.byteLength(req.target) > 4096) {
@@ -502,7 +503,7 @@ export class FileSystemMaster {
         inode.size = Buffer.byteLength(req.target);
         const info = this.toFileInfo(names, inode);
         await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
-        return { info, parentChildrenVersion: await this.childrenVersionOf(parent.id) };
+        return { info, ...(await this.parentAfter(parent.id)) };
       }),
     );
   }
@@ -574,8 +575,9 @@ export class FileSystemMaster {
    * the caller saw before only if nothing else changed the names meanwhile.
    * Not part of the journaled reply: a retry answered from memory says 0.
    */
-  private async childrenVersionOf(id: number): Promise<number> {
-    return (await this.tree.store.getInode(id))?.childrenVersion ?? 0;
+  private async parentAfter(id: number): Promise<{ parentId: number; parentChildrenVersion: number }> {
+    const dir = await this.tree.store.getInode(id);
+    return dir === null ? { parentId: 0, parentChildrenVersion: 0 } : { parentId: id, parentChildrenVersion: dir.childrenVersion ?? 0 };
   }
 
   /** mkdir -p of the given directory path (each level its own entry). */
@@ -675,8 +677,9 @@ export class FileSystemMaster {
 }
 
 export interface ListOptions {
-  /** Answer unchanged when the directory's children_version is knownVersion. */
+  /** Answer unchanged when path is still directory knownId at children_version knownVersion. */
   ifChanged?: boolean;
+  knownId?: number;
   knownVersion?: number;
   /** Entries as ListEntry. */
   compact?: boolean;

@@ -99,7 +99,7 @@ function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName
   const raw: Record<OpName, Handler> = {
     getStatus: async (req: { path: string }) => ({ info: await fs.getStatus(req.path) }),
     listStatus: (req: ListStatusRequest) =>
-      fs.listStatus(req.path, req.startAfter, req.limit, { ifChanged: req.ifChanged, knownVersion: req.knownVersion, compact: req.compact }),
+      fs.listStatus(req.path, req.startAfter, req.limit, { ifChanged: req.ifChanged, knownId: req.knownId, knownVersion: req.knownVersion, compact: req.compact }),
     createFile: (req: Parameters<FileSystemMaster['createFile']>[0]) => fs.createFile(req),
     completeFile: (req: Parameters<FileSystemMaster['completeFile']>[0]) => fs.completeFile(req),
     createDirectory: (req: Parameters<FileSystemMaster['createDirectory']>[0]) => fs.createDirectory(req),

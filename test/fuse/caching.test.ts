@@ -184,6 +184,16 @@ describe('two mounts with the kernel caches off', () => {
     res = await strata(['fs', 'sync', '/v'], fx.master);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(await ls(), '. .. after between link mine mydir outside theirs uno');
+    // The directory removed and made again through a with as many changes:
+    // the same version number, another directory.
+    res = await sh('mkdir w && touch w/old', a);
+    assert.equal(res.code, 0, res.stderr);
+    res = await sh('ls w', b);
+    assert.equal(res.stdout, 'old\n');
+    res = await sh('rm -r w && mkdir w && touch w/new', a);
+    assert.equal(res.code, 0, res.stderr);
+    res = await sh('ls w', b);
+    assert.equal(res.stdout, 'new\n');
     // A directory b made itself starts with a listing b knows; a's create in it must still show.
     res = await sh('mkdir v/new && ls -a v/new | wc -l', b);
     assert.equal(res.stdout, '2\n');

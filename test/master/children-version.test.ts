@@ -77,11 +77,13 @@ describe('a directory\'s children version', () => {
     assert.deepEqual(first.compactEntries.map((e) => e.name), ['one']);
     assert.equal(first.compactEntries[0].type, 'FILE');
     assert.equal(first.entries.length, 0, 'compact entries only');
-    const again = await fs.listPage('/l', '', 100, first.childrenVersion);
+    assert.equal(first.dirId, (await fs.stat('/l')).id);
+    const known = { id: first.dirId, version: first.childrenVersion };
+    const again = await fs.listPage('/l', '', 100, known);
     assert.equal(again.unchanged, true);
     assert.equal(again.compactEntries.length, 0);
     await fs.createFile('/l/two');
-    const after = await fs.listPage('/l', '', 100, first.childrenVersion);
+    const after = await fs.listPage('/l', '', 100, known);
     assert.equal(after.unchanged, false);
     assert.deepEqual(after.compactEntries.map((e) => e.name), ['one', 'two']);
     assert.ok(after.childrenVersion > first.childrenVersion);
@@ -91,11 +93,25 @@ describe('a directory\'s children version', () => {
     assert.deepEqual(plain, ['/l/one uri', '/l/two uri']);
   });
 
+  it('never answers "unchanged" for a path that is another directory now, even at the same version', async () => {
+    await fs.mkdir('/again');
+    await fs.createFile('/again/old');
+    const first = await fs.listPage('/again', '', 100);
+    await fs.delete('/again', { recursive: true });
+    await fs.mkdir('/again');
+    await fs.createFile('/again/new');
+    assert.equal((await fs.stat('/again')).childrenVersion, first.childrenVersion, 'the same version number');
+    const page = await fs.listPage('/again', '', 100, { id: first.dirId, version: first.childrenVersion });
+    assert.equal(page.unchanged, false);
+    assert.deepEqual(page.compactEntries.map((e) => e.name), ['new']);
+  });
+
   it('tells a create the parent\'s version after it, and nothing for a name replaced', async () => {
     await fs.mkdir('/p');
     const v = await version('/p');
     const file = await fs.createFileReply('/p/f');
     assert.equal(file.parentChildrenVersion, v + 1);
+    assert.equal(file.parentId, (await fs.stat('/p')).id);
     const dir = await fs.mkdirReply('/p/sub');
     assert.equal(dir.parentChildrenVersion, v + 2);
     assert.equal(dir.info.childrenVersion, 0);

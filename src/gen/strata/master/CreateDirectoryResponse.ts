@@ -6,9 +6,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface CreateDirectoryResponse {
   'info'?: (_strata_master_FileInfo | null);
   'parentChildrenVersion'?: (number | string | Long);
+  'parentId'?: (number | string | Long);
 }
 
 export interface CreateDirectoryResponse__Output {
   'info': (_strata_master_FileInfo__Output | null);
   'parentChildrenVersion': (number);
+  'parentId': (number);
 }

@@ -6,9 +6,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface CreateFileResponse {
   'info'?: (_strata_master_FileInfo | null);
   'parentChildrenVersion'?: (number | string | Long);
+  'parentId'?: (number | string | Long);
 }
 
 export interface CreateFileResponse__Output {
   'info': (_strata_master_FileInfo__Output | null);
   'parentChildrenVersion': (number);
+  'parentId': (number);
 }

@@ -10,6 +10,7 @@ export interface ListStatusPage {
   'childrenVersion'?: (number | string | Long);
   'unchanged'?: (boolean);
   'compactEntries'?: (_strata_master_ListEntry)[];
+  'dirId'?: (number | string | Long);
 }
 
 export interface ListStatusPage__Output {
@@ -18,4 +19,5 @@ export interface ListStatusPage__Output {
   'childrenVersion': (number);
   'unchanged': (boolean);
   'compactEntries': (_strata_master_ListEntry__Output)[];
+  'dirId': (number);
 }

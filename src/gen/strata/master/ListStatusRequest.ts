@@ -9,6 +9,7 @@ export interface ListStatusRequest {
   'ifChanged'?: (boolean);
   'knownVersion'?: (number | string | Long);
   'compact'?: (boolean);
+  'knownId'?: (number | string | Long);
 }
 
 export interface ListStatusRequest__Output {
@@ -18,4 +19,5 @@ export interface ListStatusRequest__Output {
   'ifChanged': (boolean);
   'knownVersion': (number);
   'compact': (boolean);
+  'knownId': (number);
 }
