@@ -4,7 +4,7 @@
 // "Data path"): write the data, then commit size and fingerprint.
 
 import type { Readable } from 'node:stream';
-import type { FileInfo, MountInfo, SyncProgressResponse, SyncResponse } from '../common/api';
+import type { FileInfo, ListStatusPage, MountInfo, SyncProgressResponse, SyncResponse } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import { parseUfsUri, openUnderStore } from '../ufs/registry';
 import type { UnderStore } from '../ufs/under-store';
@@ -17,6 +17,13 @@ export interface Owner {
 
 export function currentOwner(): Owner {
   return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+}
+
+/** What a create, mkdir or symlink answers: the new entry, and its parent's id and children_version after it (0: unknown). */
+export interface CreateReply {
+  info: FileInfo;
+  parentId: number;
+  parentChildrenVersion: number;
 }
 
 export class StrataFileSystem {
@@ -47,25 +54,50 @@ export class StrataFileSystem {
     return this.master.list(path, pageSize, options.syncIntervalMs);
   }
 
+  /**
+   * One page of path's listing in compact entries. With known (the directory
+   * id and children_version of a listing the caller holds), a path that is
+   * still that directory at that version answers unchanged and nothing else.
+   */
+  listPage(path: string, startAfter: string, limit: number, known?: { id: number; version: number }): Promise<ListStatusPage> {
+    return this.master.call<ListStatusPage>('listStatus', {
+      path,
+      startAfter,
+      limit,
+      compact: true,
+      ifChanged: known !== undefined,
+      knownId: known?.id ?? 0,
+      knownVersion: known?.version ?? 0,
+    });
+  }
+
   async mkdir(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<FileInfo> {
-    const reply = await this.master.call<{ info: FileInfo }>('createDirectory', {
+    return (await this.mkdirReply(path, options)).info;
+  }
+
+  /** mkdir, with the parent's children_version after it (CreateDirectoryResponse). */
+  mkdirReply(path: string, options: { recursive?: boolean; mode?: number } = {}): Promise<CreateReply> {
+    return this.master.call<CreateReply>('createDirectory', {
       path,
       mode: options.mode ?? 0o755,
       recursive: options.recursive ?? false,
       ...this.owner,
     });
-    return reply.info;
   }
 
   async createFile(path: string, options: { overwrite?: boolean; mode?: number; recursive?: boolean } = {}): Promise<FileInfo> {
-    const reply = await this.master.call<{ info: FileInfo }>('createFile', {
+    return (await this.createFileReply(path, options)).info;
+  }
+
+  /** createFile, with the parent's children_version after it (CreateFileResponse). */
+  createFileReply(path: string, options: { overwrite?: boolean; mode?: number; recursive?: boolean } = {}): Promise<CreateReply> {
+    return this.master.call<CreateReply>('createFile', {
       path,
       mode: options.mode ?? 0o644,
       overwrite: options.overwrite ?? false,
       recursive: options.recursive ?? false,
       ...this.owner,
     });
-    return reply.info;
   }
 
   async completeFile(info: FileInfo, size: number, fingerprint: string, mtimeMs: number): Promise<FileInfo> {
@@ -114,7 +146,12 @@ export class StrataFileSystem {
   }
 
   async symlink(path: string, target: string): Promise<FileInfo> {
-    return (await this.master.call<{ info: FileInfo }>('createSymlink', { path, target, ...this.owner })).info;
+    return (await this.symlinkReply(path, target)).info;
+  }
+
+  /** symlink, with the parent's children_version after it (CreateSymlinkResponse). */
+  symlinkReply(path: string, target: string): Promise<CreateReply> {
+    return this.master.call<CreateReply>('createSymlink', { path, target, ...this.owner });
   }
 
   /** setxattr(2); flags 1 = XATTR_CREATE, 2 = XATTR_REPLACE. */

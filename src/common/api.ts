@@ -9,6 +9,7 @@ export type { GetStatusRequest__Output as GetStatusRequest } from '../gen/strata
 export type { GetStatusResponse__Output as GetStatusResponse } from '../gen/strata/master/GetStatusResponse';
 export type { ListStatusRequest__Output as ListStatusRequest } from '../gen/strata/master/ListStatusRequest';
 export type { ListStatusPage__Output as ListStatusPage } from '../gen/strata/master/ListStatusPage';
+export type { ListEntry__Output as ListEntry } from '../gen/strata/master/ListEntry';
 export type { CreateFileRequest__Output as CreateFileRequest } from '../gen/strata/master/CreateFileRequest';
 export type { CreateFileResponse__Output as CreateFileResponse } from '../gen/strata/master/CreateFileResponse';
 export type { CompleteFileRequest__Output as CompleteFileRequest } from '../gen/strata/master/CompleteFileRequest';

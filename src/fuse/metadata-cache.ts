@@ -18,6 +18,14 @@
 // after at most these timeouts, as it does in the kernel's caches. open()
 // always asks the master (close-to-open, operations.ts). Names that do not
 // exist are never kept (the kernel's negative_timeout is 0 too).
+//
+// Listings are also kept past entry_timeout (and with caches off) as
+// validated listings: the names together with the directory's
+// children_version when they were listed. A readdir then asks the master
+// whether the version is still that one (ListStatus if_changed: one round
+// trip, no entries) and reuses the names only if it is. The version moves on
+// every change to the set of names, made anywhere, so this is exactly
+// consistent, never stale.
 
 import type { FileInfo } from '../common/api';
 
@@ -33,6 +41,11 @@ interface Entry {
 
 interface Listing {
   names: string[];
+  /** The directory's inode id: a path removed and made again is another directory. */
+  id: number;
+  /** The directory's children_version when these names were listed. */
+  version: number;
+  /** Until when the names may be served without asking (entry_timeout; 0: always ask). */
   expires: number;
 }
 
@@ -97,47 +110,75 @@ export class MetadataCache {
     }
   }
 
-  /** Whether listings are kept at all (entry_timeout above 0). */
+  /** Whether listings' entries are kept as attributes (entry_timeout above 0). */
   get keepsListings(): boolean {
     return this.listingTtl > 0;
   }
 
-  /** The names in dir, if listed recently enough. */
+  /** The names in dir, if listed recently enough to be served without asking (entry_timeout). */
   listing(dir: string): string[] | undefined {
     const l = this.listings.get(dir);
-    if (l === undefined) return undefined;
-    if (l.expires <= this.now()) {
-      this.dropListing(dir);
-      return undefined;
-    }
+    if (l === undefined || l.expires <= this.now()) return undefined;
     return l.names;
   }
 
-  /** A whole listing of dir whose first page was asked for at sentAt; its entries' attributes are kept too. */
-  putListing(dir: string, entries: readonly FileInfo[], sentAt: number): void {
-    for (const e of entries) this.put(childPath(dir, e.name), e, sentAt);
-    if (this.listingTtl === 0 || entries.length > MAX_LISTED_NAMES) return;
-    const expires = sentAt + this.listingTtl;
-    if (expires <= this.now()) return;
+  /** The names last listed in dir, the directory's id and its version then, to be validated with the master. */
+  validatable(dir: string): { names: string[]; id: number; version: number } | undefined {
+    return this.listings.get(dir);
+  }
+
+  /** The master said dir was still directory id at version when asked at sentAt: that listing may be served for entry_timeout. */
+  validated(dir: string, id: number, version: number, sentAt: number): void {
+    const l = this.listings.get(dir);
+    if (l === undefined || l.id !== id || l.version !== version) return;
+    this.listings.delete(dir); // re-inserted last: the oldest are dropped first
+    this.listings.set(dir, { ...l, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
+  }
+
+  /**
+   * A whole listing of dir (directory id, at its version), whose first page
+   * was asked for at sentAt; entries, if given, are kept as their paths' attributes.
+   */
+  putListing(dir: string, names: string[], id: number, version: number, sentAt: number, entries?: readonly FileInfo[]): void {
+    if (entries !== undefined) for (const e of entries) this.put(childPath(dir, e.name), e, sentAt);
     this.dropListing(dir);
+    if (names.length > MAX_LISTED_NAMES) return;
     for (const [d] of this.listings) {
-      if (this.listedNames + entries.length <= MAX_LISTED_NAMES) break;
+      if (this.listedNames + names.length + 1 <= MAX_LISTED_NAMES) break;
       this.dropListing(d);
     }
-    this.listings.set(dir, { names: entries.map((e) => e.name), expires });
-    this.listedNames += entries.length;
+    this.listings.set(dir, { names, id, version, expires: this.listingTtl === 0 ? 0 : sentAt + this.listingTtl });
+    this.listedNames += names.length + 1; // a listing counts one more than its names: empty ones are bounded too
   }
 
   /**
    * This mount made path exist (create, mkdir, symlink) and the master
    * answered info: kept, and the parent changes as the master's touchDir
    * changed it (mtime and ctime at least the new entry's, one more link for
-   * a directory). The parent's listing is dropped.
+   * a directory). The parent's listing takes the new name if the master's
+   * answer names the listed directory (parentId) at exactly one more than
+   * the listing's version (parentVersion, after the change): then nothing
+   * else changed the names between; otherwise it is dropped. A new
+   * directory's listing is known: empty.
    */
-  created(path: string, info: FileInfo, sentAt: number): void {
+  created(path: string, info: FileInfo, sentAt: number, parentId = 0, parentVersion = 0): void {
     this.put(path, info, sentAt);
     const parent = parentPath(path);
-    this.dropListing(parent);
+    const listing = this.listings.get(parent);
+    if (
+      listing !== undefined &&
+      parentId !== 0 &&
+      listing.id === parentId &&
+      parentVersion === listing.version + 1 &&
+      this.listedNames < MAX_LISTED_NAMES
+    ) {
+      listing.names.push(info.name);
+      listing.version = parentVersion;
+      this.listedNames++;
+    } else {
+      this.dropListing(parent);
+    }
+    if (info.type === 'DIRECTORY') this.putListing(path, [], Number(info.id), info.childrenVersion, sentAt);
     const p = this.entries.get(parent);
     if (p === undefined) return;
     const t = Number(info.ctimeMs) || Number(info.mtimeMs);
@@ -146,6 +187,7 @@ export class MetadataCache {
       mtimeMs: Math.max(Number(p.info.mtimeMs), t),
       ctimeMs: Math.max(Number(p.info.ctimeMs), t),
       nlink: p.info.nlink + (info.type === 'DIRECTORY' ? 1 : 0),
+      childrenVersion: Math.max(p.info.childrenVersion, parentVersion),
     };
   }
 
@@ -210,6 +252,6 @@ export class MetadataCache {
     const l = this.listings.get(dir);
     if (l === undefined) return;
     this.listings.delete(dir);
-    this.listedNames -= l.names.length;
+    this.listedNames -= l.names.length + 1;
   }
 }

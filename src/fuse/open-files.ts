@@ -1,7 +1,8 @@
 // Open files and their handles. One OpenFile per inode open in this mount,
 // shared by every handle on it, so that all handles see one staged content:
-// the file's data is read from its under store (through the mount's read
-// cache, with read-ahead: read-cache.ts) until the first write or
+// the file's data is read from its under store (a local file kept open and
+// read straight into the kernel's buffer; other stores through the mount's
+// read cache, with read-ahead: read-cache.ts) until the first write or
 // truncate, which copies it into a staging file (copy-on-open, skipped when
 // truncating to 0); from then on reads and writes use the staging file, and
 // flush, fsync and release upload it (UnderStore.putFile) and commit it to the
@@ -17,7 +18,7 @@
 import type { FileInfo } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import type { StrataFileSystem } from '../client/file-system';
-import type { UnderStore } from '../ufs/under-store';
+import type { UfsReader, UnderStore } from '../ufs/under-store';
 import { MetadataCache } from './metadata-cache';
 import { ReadCache, SequentialReader } from './read-cache';
 import { StagedFile, StagingArea } from './staging';
@@ -57,6 +58,7 @@ export class OpenFile {
   private stagedFile: StagedFile | null = null;
   private reader: Promise<{ store: UnderStore; relPath: string }> | null = null;
   private sequential: SequentialReader | null = null;
+  private direct: { version: string; reader: Promise<DirectReader | null> } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -79,6 +81,11 @@ export class OpenFile {
   async read(buf: Buffer, length: number, position: number): Promise<number> {
     if (this.staging !== null) return (await this.staging).read(buf, length, position);
     if (!this.info.complete) return 0;
+    const info = this.info;
+    const want = Math.min(length, Number(info.size) - position);
+    if (want <= 0) return 0;
+    const direct = await this.directReader(info);
+    if (direct !== null) return direct.read(buf, want, position);
     this.sequential ??= new SequentialReader(this.table.cache, async (offset, size) => {
       const { store, relPath } = await this.underStore();
       return store.read(relPath, offset, size);
@@ -152,7 +159,9 @@ export class OpenFile {
     if (path !== null) this.info = { ...this.info, path };
   }
 
+  /** With the last handle: frees the staging file and the under store reader. */
   async closeStaging(): Promise<void> {
+    this.retireDirect();
     const staging = this.staging;
     this.staging = null;
     this.stagedFile = null;
@@ -184,6 +193,36 @@ export class OpenFile {
     return this.staging;
   }
 
+  /**
+   * The store's file kept open for reads straight into the kernel's buffer,
+   * for stores that have openReader (local); null for the others, which go
+   * through the read cache. Opened again when the version the master
+   * committed changes (a new open, a commit, a rename); the old one closes
+   * once its reads in flight are done.
+   */
+  private directReader(info: FileInfo): Promise<DirectReader | null> {
+    const version = `${info.id}:${info.fingerprint}:${info.size}:${info.mtimeMs}:${info.ufsUri}`;
+    if (this.direct !== null && this.direct.version === version) return this.direct.reader;
+    this.retireDirect();
+    const reader = (async () => {
+      const { store, relPath } = await this.underStore();
+      if (store.openReader === undefined) return null;
+      return new DirectReader(await store.openReader(relPath));
+    })();
+    const entry = { version, reader };
+    this.direct = entry;
+    reader.catch(() => {
+      if (this.direct === entry) this.direct = null; // asked again at the next read
+    });
+    return reader;
+  }
+
+  private retireDirect(): void {
+    const old = this.direct;
+    this.direct = null;
+    old?.reader.then((r) => r?.retire(), () => undefined);
+  }
+
   private underStore(): Promise<{ store: UnderStore; relPath: string }> {
     if (this.reader === null) {
       const info = this.info;
@@ -200,6 +239,29 @@ export class OpenFile {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+}
+
+/** An under store reader that closes once retired and no read is in flight on it. */
+class DirectReader {
+  private inflight = 0;
+  private retired = false;
+
+  constructor(private readonly reader: UfsReader) {}
+
+  async read(buf: Buffer, length: number, position: number): Promise<number> {
+    this.inflight++;
+    try {
+      return await this.reader.read(buf, length, position);
+    } finally {
+      this.inflight--;
+      if (this.retired && this.inflight === 0) void this.reader.close().catch(() => undefined);
+    }
+  }
+
+  retire(): void {
+    this.retired = true;
+    if (this.inflight === 0) void this.reader.close().catch(() => undefined);
   }
 }
 

@@ -19,15 +19,17 @@
 // attributes of a file open here with staged (not yet committed) content, and
 // its security.capability (open-files.ts), which the kernel asks for before
 // every write(2). Attributes and listings the master gave recently are kept
-// as long as the kernel's own timeouts allow (metadata-cache.ts); open()
-// always asks the master (close-to-open).
+// as long as the kernel's own timeouts allow (metadata-cache.ts); after that
+// (and with the timeouts 0) a listing is reused only when the master says the
+// directory's children_version has not moved since (exact, one round trip).
+// open() always asks the master (close-to-open).
 
 import type Fuse from 'fuse-native';
-import type { FileInfo } from '../common/api';
+import type { FileInfo, ListEntry } from '../common/api';
 import { ErrorCode, StrataError } from '../common/errors';
 import type { StrataFileSystem } from '../client/file-system';
 import { Errno, toErrno } from './errno';
-import type { MetadataCache } from './metadata-cache';
+import { childPath, type MetadataCache } from './metadata-cache';
 import type { OpenFile, OpenFileTable } from './open-files';
 import type { RequestTrace } from './trace';
 
@@ -86,18 +88,37 @@ export class StrataFuseAdapter {
   async readdir(path: string): Promise<string[]> {
     const cached = this.meta.listing(path);
     if (cached !== undefined) return ['.', '..', ...cached];
+    const known = this.meta.validatable(path);
     const sentAt = this.meta.now();
-    const names = ['.', '..'];
-    // The entries are kept for the cache while few enough: a huge directory costs names only.
+    const names: string[] = [];
+    // The entries are kept as attributes while few enough: a huge directory costs names only.
     let entries: FileInfo[] | null = this.meta.keepsListings ? [] : null;
-    for await (const entry of this.fs.list(path, READDIR_PAGE)) {
-      names.push(entry.name);
-      if (entries === null) continue;
-      if (entries.length < MAX_CACHED_LISTING) entries.push(entry);
-      else entries = null;
+    let id = 0;
+    let version = 0;
+    let startAfter = '';
+    for (;;) {
+      const page = await this.fs.listPage(path, startAfter, READDIR_PAGE, known);
+      if (page.unchanged && known !== undefined) {
+        this.meta.validated(path, known.id, known.version, sentAt);
+        return ['.', '..', ...known.names];
+      }
+      if (startAfter === '') {
+        id = page.dirId;
+        version = page.childrenVersion;
+      }
+      for (const entry of page.compactEntries) {
+        names.push(entry.name);
+        if (entries === null) continue;
+        if (entries.length < MAX_CACHED_LISTING) entries.push(fileInfoOf(path, entry));
+        else entries = null;
+      }
+      const last = page.compactEntries[page.compactEntries.length - 1];
+      if (!page.hasMore || last === undefined) break;
+      startAfter = last.name;
     }
-    if (entries !== null) this.meta.putListing(path, entries, sentAt);
-    return names;
+    // A file listed as itself (dirId 0) is not kept as a listing.
+    if (id !== 0) this.meta.putListing(path, names, id, version, sentAt, entries ?? undefined);
+    return ['.', '..', ...names];
   }
 
   async access(path: string): Promise<void> {
@@ -106,7 +127,8 @@ export class StrataFuseAdapter {
 
   async mkdir(path: string, mode: number): Promise<void> {
     const sentAt = this.meta.now();
-    this.meta.created(path, await this.fs.mkdir(path, { mode: mode & 0o7777 }), sentAt);
+    const reply = await this.fs.mkdirReply(path, { mode: mode & 0o7777 });
+    this.meta.created(path, reply.info, sentAt, reply.parentId, reply.parentChildrenVersion);
   }
 
   async rmdir(path: string): Promise<void> {
@@ -143,7 +165,8 @@ export class StrataFuseAdapter {
 
   async symlink(target: string, path: string): Promise<void> {
     const sentAt = this.meta.now();
-    this.meta.created(path, await this.fs.symlink(path, target), sentAt);
+    const reply = await this.fs.symlinkReply(path, target);
+    this.meta.created(path, reply.info, sentAt, reply.parentId, reply.parentChildrenVersion);
   }
 
   async readlink(path: string): Promise<string> {
@@ -231,8 +254,8 @@ export class StrataFuseAdapter {
 
   async create(path: string, mode: number): Promise<number> {
     const sentAt = this.meta.now();
-    const info = await this.fs.createFile(path, { mode: mode & 0o7777 });
-    this.meta.created(path, info, sentAt);
+    const { info, parentId, parentChildrenVersion } = await this.fs.createFileReply(path, { mode: mode & 0o7777 });
+    this.meta.created(path, info, sentAt, parentId, parentChildrenVersion);
     const { fh, file } = this.files.open(info, true);
     try {
       await file.startEmpty();
@@ -399,6 +422,23 @@ function fail(log: (line: string) => void, op: string, path: string, err: unknow
   const errno = toErrno(err);
   if (errno === Errno.EIO) log(`${op} ${path}: ${err instanceof Error ? err.message : String(err)}`);
   return errno;
+}
+
+/**
+ * A compact listing entry as the FileInfo the metadata cache keeps: what
+ * getattr, readlink and rename read of it. Fields a listing does not carry
+ * (under store URI, fingerprint, mount flags) are empty: open() asks the
+ * master for those, never the cache.
+ */
+function fileInfoOf(dir: string, e: ListEntry): FileInfo {
+  return {
+    ...e,
+    path: childPath(dir, e.name),
+    ufsUri: '',
+    mountPoint: false,
+    readOnly: false,
+    fingerprint: '',
+  };
 }
 
 export function toStat(info: FileInfo, open: OpenFile | undefined): Fuse.Stat {

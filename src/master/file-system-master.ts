@@ -13,6 +13,7 @@ import type {
   CreateSymlinkRequest,
   DeleteRequest,
   FileInfo,
+  ListEntry,
   ListStatusPage,
   MountInfo,
   MountRequest,
@@ -130,39 +131,59 @@ export class FileSystemMaster {
     });
   }
 
-  async listStatus(path: string, startAfter: string, limit: number, syncIntervalMs?: number): Promise<ListStatusPage> {
+  /**
+   * One page of path's entries. With ifChanged and the version the caller's
+   * listing has, a directory still at that version answers unchanged only;
+   * with compact, entries come as ListEntry (no path, URI or mount flags).
+   * A directory still being loaded from its store is listed as far as it is
+   * loaded; the caller's next page waits for the next loaded page, never for
+   * the whole directory (a first `ls` of a million objects).
+   */
+  async listStatus(path: string, startAfter: string, limit: number, options: ListOptions = {}): Promise<ListStatusPage> {
     const names = parsePath(path);
     const pageSize = Math.min(limit > 0 ? limit : DEFAULT_LIST_PAGE, MAX_LIST_PAGE);
-    if (startAfter === '') await this.metadataSync.syncIfStale(names, syncIntervalMs);
-    // A directory still being loaded from its store is listed as far as it is
-    // loaded; the caller's next page waits for the next loaded page, never
-    // for the whole directory (a first `ls` of a million objects).
+    if (startAfter === '') await this.metadataSync.syncIfStale(names, options.syncIntervalMs);
     let waitPast = startAfter;
     for (;;) {
-      const page = await this.sync.runLocked(async (locks): Promise<ListStatusPage | { loading: number; through: string }> => {
+      const result = await this.sync.runLocked(async (locks): Promise<ListStatusPage | { loading: number; through: string }> => {
         const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
         const inode = this.existing(resolved, path);
+        const page: ListStatusPage = { entries: [], compactEntries: [], hasMore: false, childrenVersion: 0, unchanged: false, dirId: 0 };
         if (inode.kind !== InodeKind.DIR) {
-          return { entries: startAfter === '' ? [this.toFileInfo(names, inode)] : [], hasMore: false };
+          if (startAfter !== '') return page;
+          if (options.compact) page.compactEntries.push(toListEntry(names[names.length - 1] ?? '', inode));
+          else page.entries.push(this.toFileInfo(names, inode));
+          return page;
         }
         let through: string | undefined;
         if (!inode.loaded) {
           through = this.sync.loadedThrough(names, inode.id);
           if (through === undefined || compareNames(through, waitPast) <= 0) return { loading: inode.id, through: through ?? waitPast };
         }
-        const children = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
-        const loaded = through === undefined ? children : children.filter((c) => compareNames(c.name, through as string) <= 0);
-        const hasMore = loaded.length > pageSize || through !== undefined;
-        const entries: FileInfo[] = [];
-        for (const child of loaded.slice(0, pageSize)) {
-          if (child.inode !== null) entries.push(this.toFileInfo([...names, child.name], child.inode));
+        page.dirId = inode.id;
+        // The cache's version is never behind RocksDB's (entries are staged in
+        // it before they are written): equal to a version a listing was read
+        // at, nothing has changed since. (A directory still loading moves on.)
+        if (through === undefined && options.ifChanged && startAfter === '' && inode.id === options.knownId && (inode.childrenVersion ?? 0) === options.knownVersion) {
+          page.childrenVersion = options.knownVersion;
+          page.unchanged = true;
+          return page;
         }
-        if (entries.length === 0 && through !== undefined) return { loading: inode.id, through };
-        return { entries, hasMore };
+        const { children, childrenVersion } = await this.tree.store.listPage(inode.id, startAfter, pageSize + 1);
+        const loaded = through === undefined ? children : children.filter((c) => compareNames(c.name, through as string) <= 0);
+        page.childrenVersion = childrenVersion;
+        page.hasMore = loaded.length > pageSize || through !== undefined;
+        for (const child of loaded.slice(0, pageSize)) {
+          if (child.inode === null) continue;
+          if (options.compact) page.compactEntries.push(toListEntry(child.name, child.inode));
+          else page.entries.push(this.toFileInfo([...names, child.name], child.inode));
+        }
+        if (page.entries.length + page.compactEntries.length === 0 && through !== undefined) return { loading: inode.id, through };
+        return page;
       });
-      if (!('loading' in page)) return page;
-      waitPast = page.through;
-      await this.sync.loadPast(names, page.loading, waitPast);
+      if (!('loading' in result)) return result;
+      waitPast = result.through;
+      await this.sync.loadPast(names, result.loading, waitPast);
     }
   }
 
@@ -232,7 +253,7 @@ export class FileSystemMaster {
 
   // ------------------------------------------------------------ mutations
 
-  async createFile(req: CreateFileRequest): Promise<{ info: FileInfo }> {
+  async createFile(req: CreateFileRequest): Promise<{ info: FileInfo; parentId?: number; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, `${req.path}: is the root`);
     return this.mutate(req.caller, async (caller) => {
@@ -255,7 +276,8 @@ export class FileSystemMaster {
         ops.push(...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now));
         const info = this.toFileInfo(names, inode);
         await this.propose(ops, caller, { info });
-        return { info };
+        // Only for a name added: a replaced one is in the caller's listing already.
+        return old === null ? { info, ...(await this.parentAfter(parent.id)) } : { info };
       });
     });
   }
@@ -287,7 +309,7 @@ export class FileSystemMaster {
     );
   }
 
-  async createDirectory(req: CreateDirectoryRequest): Promise<{ info: FileInfo }> {
+  async createDirectory(req: CreateDirectoryRequest): Promise<{ info: FileInfo; parentId?: number; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     return this.mutate(req.caller, async (caller) => {
       if (names.length === 0) {
@@ -312,7 +334,7 @@ export class FileSystemMaster {
         const inode = newInode(this.ids.take(), InodeKind.DIR, mode, req.uid, req.gid, now);
         const info = this.toFileInfo(names, inode);
         await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
-        return { info };
+        return { info, ...(await this.parentAfter(parent.id)) };
       });
     });
   }
@@ -529,7 +551,7 @@ export class FileSystemMaster {
     );
   }
 
-  async createSymlink(req: CreateSymlinkRequest): Promise<{ info: FileInfo }> {
+  async createSymlink(req: CreateSymlinkRequest): Promise<{ info: FileInfo; parentId?: number; parentChildrenVersion?: number }> {
     const names = parsePath(req.path);
     if (names.length === 0) throw new StrataError(ErrorCode.EXISTS, '/: File exists');
     if (req.target === '' || req.target.includes('\0') || Buffer.byteLength(req.target) > 4096) {
@@ -550,7 +572,7 @@ export class FileSystemMaster {
         inode.size = Buffer.byteLength(req.target);
         const info = this.toFileInfo(names, inode);
         await this.propose([...addEntryOps({ parentId: parent.id, name: names[names.length - 1] }, inode, now), ...closeIntent], caller, { info });
-        return { info };
+        return { info, ...(await this.parentAfter(parent.id)) };
       }),
     );
   }
@@ -614,6 +636,18 @@ export class FileSystemMaster {
     await this.sm.propose(entry, caller?.term);
   }
 
+
+  /**
+   * A directory's children_version, read after a change of the caller's was
+   * applied: the caller's change and whatever was applied since (the cache
+   * is never behind what was applied), so it is one more than the version
+   * the caller saw before only if nothing else changed the names meanwhile.
+   * Not part of the journaled reply: a retry answered from memory says 0.
+   */
+  private async parentAfter(id: number): Promise<{ parentId: number; parentChildrenVersion: number }> {
+    const dir = await this.tree.store.getInode(id);
+    return dir === null ? { parentId: 0, parentChildrenVersion: 0 } : { parentId: id, parentChildrenVersion: dir.childrenVersion ?? 0 };
+  }
 
   /** mkdir -p of the given directory path (each level its own entry). */
   private async mkdirs(names: string[], uid: number, gid: number): Promise<void> {
@@ -688,6 +722,7 @@ export class FileSystemMaster {
       mountPoint: relPath === '' && names.length > 0,
       readOnly: mount.readOnly,
       fingerprint: inode.fingerprint,
+      childrenVersion: inode.childrenVersion ?? 0,
     };
   }
 
@@ -735,6 +770,36 @@ function sameSecret(a: string, b: string): boolean {
   const x = createHash('sha256').update(a).digest();
   const y = createHash('sha256').update(b).digest();
   return timingSafeEqual(x, y);
+}
+
+export interface ListOptions {
+  /** Answer unchanged when path is still directory knownId at children_version knownVersion. */
+  ifChanged?: boolean;
+  knownId?: number;
+  knownVersion?: number;
+  /** Entries as ListEntry. */
+  compact?: boolean;
+  /** Overrides the mount's sync interval for this call (see GetStatusRequest). */
+  syncIntervalMs?: number;
+}
+
+function toListEntry(name: string, inode: Inode): ListEntry {
+  return {
+    id: inode.id,
+    name,
+    type: inode.kind === InodeKind.DIR ? 'DIRECTORY' : inode.kind === InodeKind.FILE ? 'FILE' : 'SYMLINK',
+    mode: inode.mode,
+    uid: inode.uid,
+    gid: inode.gid,
+    size: inode.size,
+    mtimeMs: inode.mtimeMs,
+    atimeMs: inode.atimeMs,
+    ctimeMs: inode.ctimeMs,
+    nlink: inode.nlink,
+    symlinkTarget: inode.symlinkTarget,
+    complete: inode.complete,
+    childrenVersion: inode.childrenVersion ?? 0,
+  };
 }
 
 /** The call an intent belongs to, when a client (with a caller id) made it. */

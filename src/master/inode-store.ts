@@ -294,17 +294,24 @@ export class InodeStore {
    * listing would show a state that never was (a file replaced by a rename
    * missing from its directory).
    */
-  async listPage(parent: number, startAfter: string, limit: number): Promise<Array<ChildEntry & { inode: Inode | null }>> {
+  async listPage(parent: number, startAfter: string, limit: number): Promise<{ children: Array<ChildEntry & { inode: Inode | null }>; childrenVersion: number }> {
     const range = edgeRange(parent);
     const bounds = startAfter === '' ? { gte: range.gte, lt: range.lt } : { gt: edgeKey(parent, startAfter), lt: range.lt };
     return this.rocks.readAtOnce(async (view) => {
       const rows = await view.scan(bounds, limit);
       const children = rows.map((row) => ({ name: edgeNameOf(row.key), id: readU64(row.value) }));
-      const values = await view.getMany(children.map((c) => inodeKey(c.id)));
-      return children.map((c, i) => {
-        const value = values[i];
-        return { ...c, inode: value === null ? null : decodeInode(c.id, value) };
-      });
+      // The directory itself from the same moment: its children_version then
+      // names exactly these edges (the cache may already hold a version
+      // whose entry is not in RocksDB yet).
+      const values = await view.getMany([inodeKey(parent), ...children.map((c) => inodeKey(c.id))]);
+      const dir = values[0] === null ? null : decodeInode(parent, values[0]);
+      return {
+        childrenVersion: dir?.childrenVersion ?? 0,
+        children: children.map((c, i) => {
+          const value = values[i + 1];
+          return { ...c, inode: value === null ? null : decodeInode(c.id, value) };
+        }),
+      };
     });
   }
 

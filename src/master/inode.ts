@@ -34,9 +34,19 @@ export interface Inode {
   symlinkTarget: string;
   /** The under store's fingerprint when the data was last committed or synced. */
   fingerprint: string;
+  /**
+   * Directories: moves on every change to the set of children (an edge put
+   * or deleted under it: create, remove, rename in or out, a sync from the
+   * under store), bumped when the entry is applied, so it is the same on
+   * every master. A client that listed the directory at version V knows its
+   * names are still exactly those while the version is V (ListStatus
+   * known_version). Inodes written before it existed read as 0.
+   */
+  childrenVersion?: number;
 }
 
-const VERSION = 1;
+// Encoding 2 appends childrenVersion (f64) after the fingerprint; 1 is still read.
+const VERSION = 2;
 const FLAG_COMPLETE = 1;
 const FLAG_LOADED = 2;
 const FLAG_XATTRS = 4;
@@ -48,7 +58,7 @@ const FIXED = 1 + 1 + 1 + 2 + 4 + 4 + 4 + 4 + 8 * 4;
 export function encodeInode(inode: Inode): Buffer {
   const target = Buffer.from(inode.symlinkTarget, 'utf8');
   const fingerprint = Buffer.from(inode.fingerprint, 'utf8');
-  const buf = Buffer.allocUnsafe(FIXED + 2 + target.length + 2 + fingerprint.length);
+  const buf = Buffer.allocUnsafe(FIXED + 2 + target.length + 2 + fingerprint.length + 8);
   let o = 0;
   o = buf.writeUInt8(VERSION, o);
   o = buf.writeUInt8(inode.kind, o);
@@ -65,12 +75,14 @@ export function encodeInode(inode: Inode): Buffer {
   o = buf.writeUInt16BE(target.length, o);
   o += target.copy(buf, o);
   o = buf.writeUInt16BE(fingerprint.length, o);
-  fingerprint.copy(buf, o);
+  o += fingerprint.copy(buf, o);
+  buf.writeDoubleBE(inode.childrenVersion ?? 0, o);
   return buf;
 }
 
 export function decodeInode(id: number, buf: Buffer): Inode {
-  if (buf.readUInt8(0) !== VERSION) throw new Error(`inode ${id}: unknown encoding ${buf.readUInt8(0)}`);
+  const version = buf.readUInt8(0);
+  if (version !== 1 && version !== VERSION) throw new Error(`inode ${id}: unknown encoding ${version}`);
   const kind = buf.readUInt8(1) as InodeKind;
   const flags = buf.readUInt8(2);
   let o = FIXED;
@@ -81,6 +93,8 @@ export function decodeInode(id: number, buf: Buffer): Inode {
   const fpLen = buf.readUInt16BE(o);
   o += 2;
   const fingerprint = buf.toString('utf8', o, o + fpLen);
+  o += fpLen;
+  const childrenVersion = version === 1 ? 0 : buf.readDoubleBE(o);
   return {
     id,
     kind,
@@ -98,6 +112,7 @@ export function decodeInode(id: number, buf: Buffer): Inode {
     ctimeMs: buf.readDoubleBE(45),
     symlinkTarget,
     fingerprint,
+    childrenVersion,
   };
 }
 
@@ -140,5 +155,6 @@ export function newInode(id: number, kind: InodeKind, mode: number, uid: number,
     mountId: 0,
     symlinkTarget: '',
     fingerprint: '',
+    childrenVersion: 0,
   };
 }

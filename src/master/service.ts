@@ -5,7 +5,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Call, CallBatch, MasterInfo, ReplyInput } from '../common/api';
+import type { Call, CallBatch, ListStatusRequest, MasterInfo, ReplyInput } from '../common/api';
 import { MASTER_PROTO, PROTO_OPTIONS } from '../common/api';
 import { ErrorCode, StrataError, toStrataError } from '../common/errors';
 import type { ProtoGrpcType } from '../gen/master';
@@ -100,7 +100,14 @@ function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName
   const clusterToken = process.env.STRATA_CLUSTER_TOKEN === undefined || process.env.STRATA_CLUSTER_TOKEN === '' ? null : process.env.STRATA_CLUSTER_TOKEN;
   const raw: Record<OpName, Handler> = {
     getStatus: async (req: { path: string; syncIntervalMs?: number }) => ({ info: await fs.getStatus(req.path, req.syncIntervalMs) }),
-    listStatus: (req: { path: string; startAfter: string; limit: number; syncIntervalMs?: number }) => fs.listStatus(req.path, req.startAfter, req.limit, req.syncIntervalMs),
+    listStatus: (req: ListStatusRequest & { syncIntervalMs?: number }) =>
+      fs.listStatus(req.path, req.startAfter, req.limit, {
+        ifChanged: req.ifChanged,
+        knownId: req.knownId,
+        knownVersion: req.knownVersion,
+        compact: req.compact,
+        syncIntervalMs: req.syncIntervalMs,
+      }),
     createFile: (req: Parameters<FileSystemMaster['createFile']>[0]) => fs.createFile(req),
     completeFile: (req: Parameters<FileSystemMaster['completeFile']>[0]) => fs.completeFile(req),
     createDirectory: (req: Parameters<FileSystemMaster['createDirectory']>[0]) => fs.createDirectory(req),
@@ -249,15 +256,16 @@ export function masterServiceImplementation(fs: FileSystemMaster, control: Maste
   const handlers = handlersOf(fs, control);
   return {
     GetStatus: unary(handlers.getStatus),
-    ListStatus: ((call: grpc.ServerWritableStream<{ path: string; startAfter: string; limit: number }, unknown>) => {
+    ListStatus: ((call: grpc.ServerWritableStream<ListStatusRequest, unknown>) => {
       // The server-streaming form: every page, one message each.
       void (async () => {
         let startAfter = call.request.startAfter;
         for (;;) {
           const page = (await handlers.listStatus({ ...call.request, startAfter } as never)) as Awaited<ReturnType<FileSystemMaster['listStatus']>>;
           const writable = call.write(page);
-          if (!page.hasMore || page.entries.length === 0 || call.cancelled) break;
-          startAfter = page.entries[page.entries.length - 1].name;
+          const last = page.compactEntries.length > 0 ? page.compactEntries[page.compactEntries.length - 1] : page.entries[page.entries.length - 1];
+          if (!page.hasMore || last === undefined || call.cancelled) break;
+          startAfter = last.name;
           if (!writable) await new Promise((resolve) => call.once('drain', resolve));
         }
         call.end();

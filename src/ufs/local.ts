@@ -29,7 +29,7 @@ import * as nodePath from 'node:path';
 import type { Readable } from 'node:stream';
 import { describeCode, ErrorCode, StrataError } from '../common/errors';
 import { checkName, MAX_PATH_BYTES } from '../common/paths';
-import type { StoreChangeGuard, UfsAttributeChange, UfsAttributes, UfsOwner, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
+import type { StoreChangeGuard, UfsAttributeChange, UfsAttributes, UfsOwner, UfsReader, UfsStatus, UnderStore, UnderStoreOptions } from './under-store';
 
 /** Names of in-flight (or crashed) atomic writes; hidden from list, refused as paths. */
 export const TEMP_PREFIX = '.strata-tmp-';
@@ -376,6 +376,34 @@ export class LocalUnderStore implements UnderStore {
     });
   }
 
+  async openReader(path: string): Promise<UfsReader> {
+    const names = this.begin(path, false);
+    const handle = await this.run('open', path, () => this.openFile(names, fsc.O_RDONLY));
+    let closed = false;
+    return {
+      read: async (buf, length, position) => {
+        if (closed) throw new StrataError(ErrorCode.CLOSED, `${this.uri}: ${path}: reader is closed`);
+        checkCount(position, 'offset');
+        checkCount(length, 'length');
+        const want = Math.min(length, buf.length);
+        return this.run('read', path, async () => {
+          let filled = 0;
+          while (filled < want) {
+            const { bytesRead } = await handle.read(buf, filled, want - filled, position + filled);
+            if (bytesRead === 0) break; // the end of the file
+            filled += bytesRead;
+          }
+          return filled;
+        });
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      },
+    };
+  }
+
   async openReadStream(path: string): Promise<Readable> {
     const names = this.begin(path, false);
     return this.run('open', path, async () => {
@@ -644,7 +672,7 @@ export class LocalUnderStore implements UnderStore {
 
   /**
    * The atomic replace: fill(tmp) creates a temp file in the same directory
-   * (so the rename stays on one file system); then set its mode, fsync it,
+   * (so the rename stays on one file system); then set its mode, fdatasync it,
    * rename it over name and fsync the directory. Readers see the old file or
    * the new. The random temp name has a fixed length, whatever name's length.
    */
@@ -661,7 +689,10 @@ export class LocalUnderStore implements UnderStore {
       let st: BigIntStats;
       try {
         await handle.chmod(mode); // exact bits, whatever the umask
-        await handle.sync();
+        // The data and what reading it needs (size, blocks): what a commit
+        // promises. The directory's fsync below commits the rest with the
+        // rename (ext4 journals the mode and times in that same commit).
+        await handle.datasync();
         st = await handle.stat({ bigint: true });
       } finally {
         await handle.close();

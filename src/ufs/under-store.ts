@@ -65,6 +65,17 @@ export interface UfsOwner {
   gid: number;
 }
 
+/** One file of a store kept open for reads into the caller's buffers (UnderStore.openReader). */
+export interface UfsReader {
+  /**
+   * Reads up to length bytes at position into buf (from its start); returns
+   * the count, fewer only at the end of the file.
+   */
+  read(buf: Buffer, length: number, position: number): Promise<number>;
+  /** Safe to call twice; reads after it fail with CLOSED. */
+  close(): Promise<void>;
+}
+
 export interface UnderStore {
   /** The URI this store was opened with (without credentials). */
   readonly uri: string;
@@ -84,6 +95,14 @@ export interface UnderStore {
   mkdir(path: string, mode: number, recursive: boolean, owner?: UfsOwner): Promise<void>;
   /** Reads up to length bytes at offset (fewer at the end of the file). */
   read(path: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * Opens a file for many reads into the caller's buffers, where keeping a
+   * file open is cheap and a read is one system call (a local file: no open,
+   * check, allocation and close per read). The reader sees the file it
+   * opened, even if it is replaced or removed meanwhile. Stores without it
+   * (S3: one ranged GET per read anyway) are read with read().
+   */
+  openReader?(path: string): Promise<UfsReader>;
   /** The whole content as a stream (for cat/get). */
   openReadStream(path: string): Promise<Readable>;
   /**

@@ -43,9 +43,11 @@ describe('the mount metadata cache', () => {
   it('keeps nothing when the kernel timeouts are 0', () => {
     const cache = MetadataCache.off();
     cache.put('/a', info('/a'), Date.now());
-    cache.putListing('/', [info('/a')], Date.now());
+    cache.putListing('/', ['a'], 1, 4, Date.now(), [info('/a')]);
     assert.equal(cache.info('/a'), undefined);
     assert.equal(cache.listing('/'), undefined);
+    // Only as a listing to validate with the master: the names and the version they were listed at.
+    assert.deepEqual(cache.validatable('/'), { names: ['a'], id: 1, version: 4, expires: 0 });
   });
 
   it('serves an answer until the shorter timeout after its request was sent, never after', () => {
@@ -64,31 +66,56 @@ describe('the mount metadata cache', () => {
   it('keeps a listing for entry_timeout and each entry\'s attributes with it', () => {
     let now = 0;
     const cache = new MetadataCache({ attrTimeoutMs: 1000, entryTimeoutMs: 1000, now: () => now });
-    cache.putListing('/d', [info('/d/x', { size: 3 }), info('/d/y')], 0);
+    cache.putListing('/d', ['x', 'y'], 5, 1, 0, [info('/d/x', { size: 3 }), info('/d/y')]);
     assert.deepEqual(cache.listing('/d'), ['x', 'y']);
     assert.equal(cache.info('/d/x')?.size, 3);
     now = 1000;
     assert.equal(cache.listing('/d'), undefined);
     assert.equal(cache.info('/d/x'), undefined);
+    assert.equal(cache.validatable('/d')?.version, 1, 'kept to be validated');
+    cache.validated('/d', 5, 2, 1000);
+    assert.equal(cache.listing('/d'), undefined, 'a validation of another version');
+    cache.validated('/d', 6, 1, 1000);
+    assert.equal(cache.listing('/d'), undefined, 'a validation of another directory');
+    cache.validated('/d', 5, 1, 1000);
+    assert.deepEqual(cache.listing('/d'), ['x', 'y'], 'served again for entry_timeout after the master confirmed its version');
   });
 
   it('applies a create as the master does: the parent\'s times move up, its listing is asked again', () => {
     const cache = new MetadataCache({ attrTimeoutMs: 1000, entryTimeoutMs: 1000, now: () => 0 });
     cache.put('/d', info('/d', { type: 'DIRECTORY', mtimeMs: 100, ctimeMs: 100, nlink: 2 }), 0);
-    cache.putListing('/d', [], 0);
+    cache.putListing('/d', [], 5, 0, 0);
     cache.created('/d/sub', info('/d/sub', { type: 'DIRECTORY', mtimeMs: 500, ctimeMs: 500 }), 0);
     const parent = cache.info('/d');
     assert.equal(parent?.mtimeMs, 500);
     assert.equal(parent?.ctimeMs, 500);
     assert.equal(parent?.nlink, 3);
     assert.equal(cache.listing('/d'), undefined);
+    assert.equal(cache.validatable('/d'), undefined);
     assert.equal(cache.info('/d/sub')?.type, 'DIRECTORY');
+  });
+
+  it('adds this mount\'s create to a listing only when the parent moved by exactly that one change', () => {
+    const cache = MetadataCache.off();
+    cache.putListing('/d', ['a'], 40, 5, 0);
+    cache.created('/d/b', info('/d/b'), 0, 40, 6);
+    assert.deepEqual(cache.validatable('/d'), { names: ['a', 'b'], id: 40, version: 6, expires: 0 });
+    cache.created('/d/c', info('/d/c'), 0, 40, 8); // someone else changed /d in between
+    assert.equal(cache.validatable('/d'), undefined);
+    cache.putListing('/d', ['a'], 40, 9, 0);
+    cache.created('/d/e', info('/d/e'), 0, 0, 0); // a retry answered from the master's memory: unknown
+    assert.equal(cache.validatable('/d'), undefined);
+    cache.putListing('/d', ['a'], 40, 9, 0);
+    cache.created('/d/f', info('/d/f'), 0, 41, 10); // /d is another directory now (removed and made again)
+    assert.equal(cache.validatable('/d'), undefined);
+    cache.created('/d/sub', info('/d/sub', { id: 42, type: 'DIRECTORY', childrenVersion: 0 }), 0, 41, 11);
+    assert.deepEqual(cache.validatable('/d/sub'), { names: [], id: 42, version: 0, expires: 0 }, 'a new directory is empty at its version');
   });
 
   it('forgets a removed entry, what was below it and its parent', () => {
     const cache = new MetadataCache({ attrTimeoutMs: 1000, entryTimeoutMs: 1000, now: () => 0 });
     for (const p of ['/d', '/d/e', '/d/e/f', '/d/e2', '/other']) cache.put(p, info(p), 0);
-    cache.putListing('/d/e', [info('/d/e/f')], 0);
+    cache.putListing('/d/e', ['f'], 6, 0, 0, [info('/d/e/f')]);
     cache.removed('/d/e', true);
     assert.equal(cache.info('/d/e'), undefined);
     assert.equal(cache.info('/d/e/f'), undefined);

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FuseFixture, python, sh } from './harness';
+import { FuseFixture, python, sh, strata } from './harness';
 
 const NO_CACHE = ['attr_timeout=0', 'entry_timeout=0'];
 
@@ -142,6 +142,88 @@ describe('two mounts with the kernel caches off', () => {
 
   after(async () => {
     await fx?.close();
+  });
+
+  it('lists another mount\'s create, rename and removal at once, though a listing is reused while nothing changed', async () => {
+    // b keeps its listing of v and asks the master only whether v changed
+    // since (children_version); every change below must show on the next ls.
+    const ls = async () => {
+      const res = await sh('ls -a v | tr "\\n" " "', b);
+      assert.equal(res.code, 0, res.stderr);
+      return res.stdout.trim();
+    };
+    let res = await sh('mkdir v && touch v/one v/two && mkdir v/sub', a);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(await ls(), '. .. one sub two');
+    assert.equal(await ls(), '. .. one sub two', 'the same listing again');
+    // Each change made in a (the other mount) or in b itself: b's own creates
+    // extend its listing only when nothing else changed the directory between.
+    const steps: Array<[string, string, string]> = [
+      ['a', 'touch v/three', '. .. one sub three two'],
+      ['a', 'mv v/one v/uno', '. .. sub three two uno'],
+      ['a', 'mv v/two v/sub/two', '. .. sub three uno'],
+      ['a', 'mv v/sub/two v/dos', '. .. dos sub three uno'],
+      ['a', 'rm v/three', '. .. dos sub uno'],
+      ['a', 'rmdir v/sub', '. .. dos uno'],
+      ['a', 'mv v/dos v/uno', '. .. uno'],
+      ['a', 'ln -s uno v/link', '. .. link uno'],
+      ['b', 'touch v/mine', '. .. link mine uno'],
+      ['b', 'mkdir v/mydir', '. .. link mine mydir uno'],
+      ['a', 'touch v/theirs', '. .. link mine mydir theirs uno'],
+      ['a', 'touch v/between', '. .. between link mine mydir theirs uno'],
+      ['b', 'touch v/after', '. .. after between link mine mydir theirs uno'],
+    ];
+    for (const [where, change, want] of steps) {
+      res = await sh(change, where === 'a' ? a : b);
+      assert.equal(res.code, 0, `${change}: ${res.stderr}`);
+      assert.equal(await ls(), want, `after ${change} in the other mount`);
+      assert.equal(await ls(), want, `listed again after ${change}`);
+    }
+    // And a change made beside strata, in the under store, once synced.
+    await sh(`touch '${path.join(fx.underfs, 'v', 'outside')}'`);
+    res = await strata(['fs', 'sync', '/v'], fx.master);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(await ls(), '. .. after between link mine mydir outside theirs uno');
+    // The directory removed and made again through a with as many changes:
+    // the same version number, another directory.
+    res = await sh('mkdir w && touch w/old', a);
+    assert.equal(res.code, 0, res.stderr);
+    res = await sh('ls w', b);
+    assert.equal(res.stdout, 'old\n');
+    res = await sh('rm -r w && mkdir w && touch w/new', a);
+    assert.equal(res.code, 0, res.stderr);
+    res = await sh('ls w', b);
+    assert.equal(res.stdout, 'new\n');
+    // A directory b made itself starts with a listing b knows; a's create in it must still show.
+    res = await sh('mkdir v/new && ls -a v/new | wc -l', b);
+    assert.equal(res.stdout, '2\n');
+    res = await sh('touch v/new/x', a);
+    assert.equal(res.code, 0, res.stderr);
+    res = await sh('ls v/new', b);
+    assert.equal(res.stdout, 'x\n');
+  });
+
+  it('reads the new content through a new open while an older handle on the file is still open', async () => {
+    // b keeps the under store file open for reads (one reader per open
+    // version): the rewrite made through a must be read through b's new open.
+    const script = `
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+with open(os.path.join(a, 'kept.txt'), 'w') as f:
+    f.write('old' * 1000)
+h1 = open(os.path.join(b, 'kept.txt'))
+assert h1.read(3) == 'old'
+with open(os.path.join(a, 'kept.txt'), 'w') as f:
+    f.write('new!' * 2000)
+with open(os.path.join(b, 'kept.txt')) as h2:
+    got = h2.read()
+assert got == 'new!' * 2000, got[:20]
+h1.close()
+print('ok')
+`;
+    const res = await python(fx.dir, 'kept.py', script, [a, b], fx.dir);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'ok\n');
   });
 
   it('never reads a rewritten file from the read cache of its old content', async () => {

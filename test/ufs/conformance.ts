@@ -128,6 +128,31 @@ export function underStoreConformance(name: string, makeStore: MakeUnderStore): 
         assert.equal((await store.read('dir-less.txt', 3, 0)).length, 0);
       }));
 
+    it('a reader (where the store has openReader) reads ranges into the caller\'s buffer, the file it opened even once replaced, and fails after close', () =>
+      withStore(async (store) => {
+        if (store.openReader === undefined) return; // read() only (S3)
+        await store.writeFile('r.txt', text('hello, world'), 0o644);
+        const reader = await store.openReader('r.txt');
+        const buf = Buffer.alloc(16, 0x2e);
+        assert.equal(await reader.read(buf, 5, 0), 5);
+        assert.equal(buf.subarray(0, 6).toString(), 'hello.');
+        assert.equal(await reader.read(buf, 100, 7), 5, 'fewer at the end (and never past the buffer)');
+        assert.equal(buf.subarray(0, 5).toString(), 'world');
+        assert.equal(await reader.read(buf, 4, 12), 0);
+        assert.equal(await reader.read(buf, 4, 1000), 0);
+        await store.writeFile('r.txt', text('HELLO, WORLD, AGAIN'), 0o644);
+        assert.equal(await reader.read(buf, 5, 0), 5);
+        assert.equal(buf.subarray(0, 5).toString(), 'hello', 'the file it opened');
+        await expectCode(reader.read(buf, 1, -1), ErrorCode.INVALID_ARGUMENT);
+        await reader.close();
+        await reader.close();
+        await expectCode(reader.read(buf, 1, 0), ErrorCode.CLOSED);
+        await expectCode(store.openReader('nope'), ErrorCode.NOT_FOUND);
+        await store.mkdir('rd', 0o755, false);
+        await expectCode(store.openReader('rd'), ErrorCode.IS_DIRECTORY);
+        await expectCode(store.openReader('../outside'), ErrorCode.INVALID_ARGUMENT);
+      }));
+
     it('writeFile returns the status that a later stat reports', () =>
       withStore(async (store) => {
         await store.mkdir('d', 0o755, false);

@@ -1,11 +1,16 @@
 // Original file: proto/master.proto
 
 import type { FileInfo as _strata_master_FileInfo, FileInfo__Output as _strata_master_FileInfo__Output } from '../../strata/master/FileInfo';
+import type { Long } from '@grpc/proto-loader';
 
 export interface CreateDirectoryResponse {
   'info'?: (_strata_master_FileInfo | null);
+  'parentChildrenVersion'?: (number | string | Long);
+  'parentId'?: (number | string | Long);
 }
 
 export interface CreateDirectoryResponse__Output {
   'info': (_strata_master_FileInfo__Output | null);
+  'parentChildrenVersion': (number);
+  'parentId': (number);
 }

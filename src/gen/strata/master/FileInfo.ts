@@ -22,6 +22,7 @@ export interface FileInfo {
   'mountPoint'?: (boolean);
   'readOnly'?: (boolean);
   'fingerprint'?: (string);
+  'childrenVersion'?: (number | string | Long);
 }
 
 export interface FileInfo__Output {
@@ -43,4 +44,5 @@ export interface FileInfo__Output {
   'mountPoint': (boolean);
   'readOnly': (boolean);
   'fingerprint': (string);
+  'childrenVersion': (number);
 }

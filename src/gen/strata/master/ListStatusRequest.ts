@@ -6,6 +6,10 @@ export interface ListStatusRequest {
   'path'?: (string);
   'startAfter'?: (string);
   'limit'?: (number);
+  'ifChanged'?: (boolean);
+  'knownVersion'?: (number | string | Long);
+  'compact'?: (boolean);
+  'knownId'?: (number | string | Long);
   'syncIntervalMs'?: (number | string | Long);
   '_syncIntervalMs'?: "syncIntervalMs";
 }
@@ -14,6 +18,10 @@ export interface ListStatusRequest__Output {
   'path': (string);
   'startAfter': (string);
   'limit': (number);
+  'ifChanged': (boolean);
+  'knownVersion': (number);
+  'compact': (boolean);
+  'knownId': (number);
   'syncIntervalMs'?: (number);
   '_syncIntervalMs'?: "syncIntervalMs";
 }
