@@ -511,7 +511,7 @@ export class UnderStoreSync {
     // under its lease, and a new epoch opens its own.
     const guard = this.fence.guard();
     if (guard !== this.storesGuard) {
-      void this.close();
+      void this.closeStores();
       this.storesGuard = guard;
     }
     // Keyed by everything that defines the store, not the id alone: another
@@ -537,6 +537,11 @@ export class UnderStoreSync {
   /** Closes the under stores opened so far; background reconciliation stops (the next leader or start resumes it). */
   async close(): Promise<void> {
     this.finishingStopped = true;
+    await this.closeStores();
+  }
+
+  /** Closes the under stores opened so far (those of an epoch of leadership that ended). */
+  private async closeStores(): Promise<void> {
     const stores = [...this.ufsByMount.values()];
     this.ufsByMount.clear();
     for (const store of stores) {
