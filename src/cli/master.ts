@@ -39,6 +39,7 @@ export interface MasterOptions {
   peers?: Peer[];
   tickMs?: number;
   compactEvery?: number;
+  compactBytes?: number;
 }
 
 export function masterConfig(opts: MasterOptions): MasterConfig {
@@ -59,6 +60,7 @@ export function masterConfig(opts: MasterOptions): MasterConfig {
     raftTickMs: opts.tickMs ?? 100,
     raftElectionTicks: 10,
     raftCompactEvery: opts.compactEvery ?? 50_000,
+    raftCompactBytes: opts.compactBytes ?? 64 * 1024 * 1024,
     // A lone master serves within a moment; a member waits for its group.
     waitForLeadMs: peers.length > 1 ? 0 : 10_000,
     host: opts.host ?? '127.0.0.1',
@@ -105,6 +107,7 @@ export function masterCommand(): Command {
     .option('--peers <list>', 'every member, this one included: ID=HOST:PORT,ID=HOST:PORT,…', parsePeers)
     .option('--tick-ms <ms>', 'Raft tick (election timeout is 10-20 ticks)', (v) => parsePositive(v), 100)
     .option('--compact-every <n>', 'applied entries between Raft log compactions', (v) => parsePositive(v), 50_000)
+    .option('--compact-bytes <n>', 'bytes of applied entries that also trigger a compaction', (v) => parsePositive(v), 64 * 1024 * 1024)
     .action(async (opts: MasterOptions & { data: string }) => {
       await runMaster(masterConfig(opts));
     });

@@ -24,6 +24,8 @@ export interface MasterConfig {
   raftElectionTicks: number;
   /** Applied entries between Raft log compactions (and entries kept behind for slow followers: a tenth). */
   raftCompactEvery: number;
+  /** Bytes of applied entry data that also trigger a compaction (keeps the in-memory log bounded). */
+  raftCompactBytes: number;
   /** start() waits up to this long for the master to serve (0: return at once). */
   waitForLeadMs: number;
   host: string;

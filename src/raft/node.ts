@@ -53,6 +53,8 @@ export interface RaftNodeOptions {
   heartbeatTicks?: number;
   /** Applied entries between log compactions. */
   compactEvery?: number;
+  /** Compact also once this many bytes of entry data were applied since the last compaction (the in-memory log stays bounded when entries are large). */
+  compactBytes?: number;
   /** Entries kept behind the compaction point for followers that lag a little. */
   compactKeep?: number;
 }
@@ -97,6 +99,11 @@ export class RaftNode {
   private readonly heartbeatTicks: number;
   private readonly compactEvery: number;
   private readonly compactKeep: number;
+  private readonly compactBytes: number;
+  /** Entry data bytes applied since start, and after which index each apply left the count (for compaction by bytes). */
+  private appliedBytes = 0;
+  private appliedBytesAtCompact = 0;
+  private readonly appliedMarks: Array<{ index: number; bytes: number }> = [];
   private tickTimer: NodeJS.Timeout | null = null;
   private processing = false;
   private processAgain = false;
@@ -140,6 +147,7 @@ export class RaftNode {
     this.heartbeatTicks = options.heartbeatTicks ?? 1;
     this.compactEvery = options.compactEvery ?? 50_000;
     this.compactKeep = options.compactKeep ?? 5_000;
+    this.compactBytes = options.compactBytes ?? 64 * 1024 * 1024;
   }
 
   private receivedFile(meta: SnapshotMeta): string {
@@ -405,6 +413,8 @@ export class RaftNode {
 
   private async applyCommitted(entries: Entry[]): Promise<void> {
     await this.sm.apply(entries);
+    for (const e of entries) this.appliedBytes += e.data.length;
+    this.appliedMarks.push({ index: entries[entries.length - 1].index, bytes: this.appliedBytes });
     this.appliedTerm = entries[entries.length - 1].term;
     this.checkLeaderReady();
     this.wakeReads();
@@ -462,9 +472,19 @@ export class RaftNode {
 
   private maybeCompact(): void {
     const applied = this.sm.applied;
-    if (this.compacting || applied - this.lastCompactAt < this.compactEvery) return;
+    const dueByCount = applied - this.lastCompactAt >= this.compactEvery;
+    const dueByBytes = this.appliedBytes - this.appliedBytesAtCompact >= this.compactBytes;
+    if (this.compacting || (!dueByCount && !dueByBytes)) return;
     this.compacting = true;
-    const upTo = applied - this.compactKeep;
+    // Keep compactKeep entries for followers a little behind, but no more
+    // than a tenth of compactBytes of them.
+    let upTo = applied - this.compactKeep;
+    const keepFromBytes = this.appliedBytes - this.compactBytes / 10;
+    for (const mark of this.appliedMarks) {
+      if (mark.bytes > keepFromBytes) break;
+      upTo = Math.max(upTo, mark.index);
+    }
+    const bytesNow = this.appliedBytes;
     this.compaction = this.sm
       .flush()
       .then(async () => {
@@ -476,6 +496,8 @@ export class RaftNode {
       .then(
         () => {
           this.lastCompactAt = applied;
+          this.appliedBytesAtCompact = bytesNow;
+          while (this.appliedMarks.length > 0 && this.appliedMarks[0].index <= upTo) this.appliedMarks.shift();
           this.compacting = false;
         },
         (err: unknown) => this.fail(err),

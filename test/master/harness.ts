@@ -37,6 +37,7 @@ export function masterConfigFor(dataDir: string, port = 0): MasterConfig {
     raftTickMs: 100,
     raftElectionTicks: 10,
     raftCompactEvery: 50_000,
+    raftCompactBytes: 64 * 1024 * 1024,
     waitForLeadMs: 10_000,
     host: '127.0.0.1',
     port,

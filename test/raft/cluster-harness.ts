@@ -16,6 +16,7 @@ import { MasterProcess, makeTempDir, removeDir } from '../master/harness';
 export interface ClusterOptions {
   tickMs?: number;
   compactEvery?: number;
+  compactBytes?: number;
 }
 
 export async function freePorts(n: number): Promise<number[]> {
@@ -75,6 +76,7 @@ export class Cluster {
   async startMember(id: string, peers = this.peersArg): Promise<MasterProcess> {
     const args = ['--id', id, '--peers', peers, '--tick-ms', String(this.options.tickMs ?? 100)];
     if (this.options.compactEvery !== undefined) args.push('--compact-every', String(this.options.compactEvery));
+    if (this.options.compactBytes !== undefined) args.push('--compact-bytes', String(this.options.compactBytes));
     const proc = await MasterProcess.start(this.dataDir(id), this.ports.get(id), 20_000, args, { ...process.env, STRATA_RAFT_FAULTS: '1' });
     this.procs.set(id, proc);
     return proc;

@@ -195,3 +195,41 @@ describe('a cluster of three masters', { timeout: 180_000 }, () => {
     await cluster.kill('4', 'SIGTERM');
   });
 });
+
+describe('Raft log compaction by bytes', () => {
+  // Entries of a directory load are a thousand edges each: counted in entries
+  // the log would keep hundreds of megabytes in memory before compacting.
+  it('large entries compact the log by their size, and a member that missed them catches up through a snapshot', async () => {
+    const cluster = await Cluster.start(3, { compactEvery: 1_000_000, compactBytes: 256 * 1024 });
+    try {
+      const leader = await cluster.waitForLeader();
+      const down = cluster.ids.find((id) => id !== leader) as string;
+      await cluster.procs.get(down)?.stop();
+      const fs = cluster.client();
+      const long = 'n'.repeat(200);
+      try {
+        await fs.mkdir('/big');
+        for (let batch = 0; batch < 8; batch++) {
+          await Promise.all(Array.from({ length: 50 }, (_, i) => fs.createFile(`/big/${long}-${batch}-${i}`)));
+        }
+        const info = (await cluster.info(leader)) as MasterInfo;
+        assert.ok(info.logFirstIndex > 100, `the leader's log still starts at ${info.logFirstIndex} after ${info.appliedIndex} entries`);
+        await cluster.startMember(down);
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const [a, b] = await Promise.all([cluster.info(leader), cluster.info(down)]);
+          if (a !== null && b !== null && b.appliedIndex === a.appliedIndex && a.appliedIndex === a.commitIndex) break;
+          if (Date.now() > deadline) throw new Error(`member ${down} did not catch up: ${JSON.stringify([a, b])}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await fs.close();
+      }
+      await Promise.all([...cluster.procs.values()].map((p) => p.stop()));
+      const digests = await Promise.all(cluster.ids.map((id) => stateDigest(cluster.dataDir(id))));
+      for (const d of digests) assert.equal(d.digest, digests[0].digest, 'members hold different states');
+    } finally {
+      await cluster.close();
+    }
+  });
+});

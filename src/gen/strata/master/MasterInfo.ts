@@ -18,6 +18,7 @@ export interface MasterInfo {
   'inodeCount'?: (number | string | Long);
   'rssBytes'?: (number | string | Long);
   'heapUsedBytes'?: (number | string | Long);
+  'logFirstIndex'?: (number | string | Long);
 }
 
 export interface MasterInfo__Output {
@@ -35,4 +36,5 @@ export interface MasterInfo__Output {
   'inodeCount': (number);
   'rssBytes': (number);
   'heapUsedBytes': (number);
+  'logFirstIndex': (number);
 }
