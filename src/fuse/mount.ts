@@ -4,7 +4,7 @@
 // fusermount (lazily when busy), which `strata umount` uses as well.
 
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import Fuse from 'fuse-native';
@@ -41,6 +41,12 @@ export interface MountOptions {
   masters?: string[];
   /** `fsname=NAME`: the source shown in /proc/mounts (mount(8)'s SOURCE); default `strata`. */
   fsname?: string;
+  /**
+   * `cluster_token_file=PATH`: the cluster token (README, S3 credentials), for
+   * a mount started by mount(8) from fstab, which passes no environment; over
+   * STRATA_CLUSTER_TOKEN.
+   */
+  clusterToken?: string;
 }
 
 export function defaultMountOptions(): MountOptions {
@@ -51,6 +57,22 @@ function seconds(name: string, value: string): number {
   const n = Number(value);
   if (value === '' || !Number.isFinite(n) || n < 0) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${name}=${value}: not a number of seconds`);
   return n;
+}
+
+/** The token in a file of its owner's alone (as ssh wants of a key): a token others can read is no secret. */
+function readTokenFile(file: string): string {
+  const what = `mount option cluster_token_file=${file}`;
+  if (file === '' || !path.isAbsolute(file)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${what}: want an absolute path`);
+  let token: string;
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) throw new StrataError(ErrorCode.PERMISSION_DENIED, `${what}: readable by others; chmod 600 it`);
+    token = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if (err instanceof StrataError) throw err;
+    throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${what}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (token === '' || /\s/.test(token)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `${what}: holds no token (one line, no spaces)`);
+  return token;
 }
 
 /** Parses `-o a,b=c` lists (several -o add up) into MountOptions. */
@@ -95,6 +117,9 @@ export function parseMountOptions(lists: string[], into: MountOptions = defaultM
           into.masters = [...(into.masters ?? []), ...list];
           break;
         }
+        case 'cluster_token_file':
+          into.clusterToken = readTokenFile(value);
+          break;
         case 'fsname':
           if (!/^[^\s,]+$/.test(value)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${opt}: want fsname=NAME`);
           into.fsname = value;
@@ -168,7 +193,7 @@ export class StrataMount {
     });
     if (st !== null && !st.isDirectory()) throw new StrataError(ErrorCode.NOT_DIRECTORY, `${mp}: mount point is not a directory`);
     if (st !== null && isMounted(mp)) throw new StrataError(ErrorCode.EXISTS, `${mp}: something is mounted there already`);
-    const fs = new StrataFileSystem(masters, { callTimeoutMs: options.masterTimeoutMs, connectTimeoutMs: options.masterTimeoutMs });
+    const fs = new StrataFileSystem(masters, { callTimeoutMs: options.masterTimeoutMs, connectTimeoutMs: options.masterTimeoutMs, clusterToken: options.clusterToken });
     const area = await StagingArea.create();
     // The mount keeps what the master said as long as the kernel may (libfuse's default: 1 s).
     const meta = new MetadataCache({

@@ -5,7 +5,7 @@
 // processes.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -23,6 +23,7 @@ describe('S3 credentials of a FUSE mount', () => {
   let server: S3TestServer | null = null;
   let withToken = '';
   let without = '';
+  let fromFile = '';
 
   before(async () => {
     // Inherited by the master and the mount processes started below; the
@@ -42,6 +43,19 @@ describe('S3 credentials of a FUSE mount', () => {
     fx.mounts.push(without); // unmounted by fx.close()
     const res = await sh(`env -u STRATA_CLUSTER_TOKEN '${process.execPath}' '${STRATA_BIN}' --masters ${fx.master.address} mount '${without}'`);
     assert.equal(res.code, 0, res.stderr);
+    // As mount(8) starts it from fstab: no environment, the token in a file of root's alone.
+    const tokenFile = path.join(fx.dir, 'cluster-token');
+    await writeFile(tokenFile, TOKEN + '\n', { mode: 0o644 });
+    fromFile = path.join(fx.dir, 'token-file');
+    await mkdir(fromFile);
+    const mountCmd = `env -u STRATA_CLUSTER_TOKEN '${process.execPath}' '${STRATA_BIN}' mount '${fromFile}' -o master=${fx.master.address},cluster_token_file=${tokenFile}`;
+    const refused = await sh(mountCmd);
+    assert.notEqual(refused.code, 0, 'a token file others can read was taken');
+    assert.match(refused.stderr, /readable by others/);
+    await chmod(tokenFile, 0o600);
+    fx.mounts.push(fromFile);
+    const mountedFromFile = await sh(mountCmd);
+    assert.equal(mountedFromFile.code, 0, mountedFromFile.stderr);
   });
 
   after(async () => {
@@ -56,6 +70,12 @@ describe('S3 credentials of a FUSE mount', () => {
     assert.equal(res.stdout, 'through fuse');
     const object = await server.client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'data/a.txt' }));
     assert.equal(await object.Body?.transformToString(), 'through fuse');
+  });
+
+  test('a mount given the token in a file (cluster_token_file) reads with the mount\'s keys', { timeout: 60_000 }, async () => {
+    const res = await sh(`printf 'via the token file' > '${fromFile}/s3/c.txt' && cat '${withToken}/s3/c.txt'`);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'via the token file');
   });
 
   test('a mount without it uses its own credentials, which the store refuses here', { timeout: 60_000 }, async () => {
