@@ -108,6 +108,8 @@ export class RaftCore {
   private role: Role = 'follower';
   private lead: NodeId | null = NO_LEADER;
   private electionElapsed = 0;
+  /** Ticks since this node (re)started, counted up to electionTicks (see the vote lease in step). */
+  private ticksSinceStart = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private readonly votes = new Map<NodeId, boolean>();
@@ -245,6 +247,7 @@ export class RaftCore {
   // ================================================================ inputs
 
   tick(): void {
+    if (this.ticksSinceStart < this.cfg.electionTicks) this.ticksSinceStart++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
@@ -336,8 +339,13 @@ export class RaftCore {
     }
     if (m.term > this.currentTerm) {
       if (m.type === 'preVote' || m.type === 'vote') {
-        const inLease = this.lead !== NO_LEADER && this.electionElapsed < this.cfg.electionTicks;
-        if (inLease && m.context !== CAMPAIGN_TRANSFER) return; // a leader is alive: ignore
+        // A leader heard within an election timeout is alive: ignore. A node
+        // that (re)started may have heard one just before: for its first
+        // election timeout it acts as if it had, so that the leader's lease
+        // (store-fence.ts) holds across its restart.
+        const heardLeader = this.lead !== NO_LEADER && this.electionElapsed < this.cfg.electionTicks;
+        const justStarted = this.cfg.holdVotesAtStart === true && this.ticksSinceStart < this.cfg.electionTicks;
+        if ((heardLeader || justStarted) && m.context !== CAMPAIGN_TRANSFER) return;
       }
       if (m.type === 'preVote') {
         // A pre-vote never changes our term.

@@ -193,6 +193,7 @@ export class RaftNode {
         maxEntriesPerMessage: 512,
         maxInflight: 64,
         random: Math.random,
+        holdVotesAtStart: true,
       },
       { hardState: persisted.hardState, conf, snapshotIndex, snapshotTerm, entries, applied },
     );

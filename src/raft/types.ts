@@ -153,6 +153,13 @@ export interface RaftConfig {
   maxInflight: number;
   /** Seeded randomness for election timeouts; the simulation passes its own. */
   random: () => number;
+  /**
+   * Grant no (pre-)vote for the first electionTicks ticks after start, as if
+   * a leader had just been heard: a leader's lease (reads, store changes)
+   * must hold across a follower's restart. Off only in unit tests that
+   * campaign before any tick.
+   */
+  holdVotesAtStart?: boolean;
 }
 
 /** What a node starts from after a restart (or a fresh start with an empty log). */

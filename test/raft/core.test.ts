@@ -321,6 +321,23 @@ test('a node that heard from its leader recently ignores (pre)votes, unless for 
   assert.equal(resp.reject, false);
 });
 
+test('a node that restarted grants no (pre)vote for an election timeout, as if it had just heard a leader', () => {
+  const net = new Net(['n1', 'n2', 'n3']);
+  net.elect('n1');
+  const n2 = restartFromDisk(net, 'n2', peers('n1', 'n2', 'n3'), 0, { holdVotesAtStart: true }).core;
+  assert.equal(n2.leaderId, null, 'a restarted node knows no leader');
+  const base = { from: 'n3', to: 'n2', term: 5, index: 100, logTerm: 5, entries: [], commit: 0, reject: false, rejectHint: 0, context: 0 };
+  n2.step({ ...base, type: 'vote' });
+  assert.equal(n2.term, 1, 'a vote right after the restart is ignored');
+  net.drain('n2');
+  assert.equal(net.queue.length, 0);
+  for (let i = 0; i < ELECTION; i++) n2.tick();
+  net.drain('n2');
+  net.queue.length = 0;
+  n2.step({ ...base, type: 'vote' });
+  assert.equal(n2.term, 5, 'an election timeout later it votes');
+});
+
 test('a stale leader learns the new term from the answer to its append and steps down', () => {
   const net = new Net(['n1', 'n2', 'n3']);
   net.elect('n1');

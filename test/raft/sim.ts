@@ -369,6 +369,7 @@ class Simulation {
         maxEntriesPerMessage: this.maxEntries,
         maxInflight: this.maxInflight,
         random: () => this.rng.next(),
+        holdVotesAtStart: true, // as the masters run it
       },
       {
         hardState: { ...n.disk.hardState },
