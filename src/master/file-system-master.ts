@@ -89,8 +89,8 @@ export class FileSystemMaster {
    * Work a master does when it starts to lead: allocate ids above every id
    * applied so far, reconcile crash leftovers, sweep trash.
    */
-  async startBackground(): Promise<void> {
-    this.fence.open(this.leadership.term());
+  async startBackground(term = this.leadership.term()): Promise<void> {
+    this.fence.open(term);
     this.ids.reset(this.sm.firstFreeId);
     await this.sync.reconcileIntents((intent) => this.reconciledReply(intent));
     this.sweeper.start();
@@ -263,6 +263,7 @@ export class FileSystemMaster {
         const parent = this.parentDir(resolved, req.path);
         const { mount } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
+        this.sync.checkNotFinishing([names], req.path);
         const old = target(resolved);
         const ops: EntryOp[] = [];
         if (old !== null) {
@@ -327,6 +328,7 @@ export class FileSystemMaster {
         }
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
+        this.sync.checkNotFinishing([names], req.path);
         const mode = req.mode || 0o755;
         const ufs = await this.sync.ufs(mount);
         const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createDirectory', caller) }, () => ufs.mkdir(relPath, mode, true, { uid: req.uid, gid: req.gid }));
@@ -564,6 +566,7 @@ export class FileSystemMaster {
         if (exists(resolved)) throw new StrataError(ErrorCode.EXISTS, `${req.path}: File exists`);
         const { mount, relPath } = this.mounts.resolve(names);
         this.checkWritable(mount, req.path);
+        this.sync.checkNotFinishing([names], req.path);
         const ufs = await this.sync.ufs(mount);
         const closeIntent = await this.sync.changeUnderStore({ kind: 'paths', paths: [req.path], call: callOf('createSymlink', caller) }, () => ufs.symlink(relPath, req.target));
         const now = this.clock();
@@ -733,9 +736,11 @@ export class FileSystemMaster {
 
   /** No longer leading: stop background work and drop the stores opened (another leader may change the mounts). */
   async stopLeading(): Promise<void> {
-    await this.fence.close('this master stopped leading');
-    await this.stopBackground();
-    await this.sync.close();
+    // Both take effect before this returns to the event loop, so a leadership
+    // regained while the sweeper stops is not undone by this one's end.
+    const fenced = this.fence.close('this master stopped leading');
+    const closed = this.sync.close();
+    await Promise.all([fenced, this.stopBackground(), closed]);
   }
 
   /**
@@ -752,9 +757,15 @@ export class FileSystemMaster {
     return this.fence.confirmRead(term);
   }
 
-  /** A hand-off that did not happen: this master changes stores again, in term. */
+  /**
+   * A hand-off that did not happen: this master changes stores again, in
+   * term, and reconciles (a lease's time on) the changes the hand-off cut off.
+   */
   resumeLeading(term: number): void {
     this.fence.open(term);
+    this.sync.reconcileIntents((intent) => this.reconciledReply(intent)).catch((err: unknown) => {
+      process.stderr.write(`strata master: reconciling after a failed hand-off: ${String(err)}\n`);
+    });
   }
 
   /** Stops background work, then closes the under stores. */

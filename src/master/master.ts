@@ -165,7 +165,7 @@ export class Master {
     for (let attempt = 0; this.raft?.isLeader === true && this.raft.term === term && this.closing === null; attempt++) {
       try {
         if ((await this.store?.getInode(ROOT_ID)) === null) await this.format();
-        await this.fs?.startBackground();
+        await this.fs?.startBackground(term);
         if (this.raft?.term === term && this.raft.serving) this.servingTerm = term;
         return;
       } catch (err) {
@@ -246,9 +246,13 @@ export class Master {
     if (!this.serving) throw this.node.notLeader();
   }
 
-  /** A quorum confirmed this master leads in term (it may not serve yet: taking the lead reconciles first). */
+  /**
+   * A quorum confirmed this master leads in term (it may not serve yet:
+   * taking the lead reconciles first). The lease's round: what it proves
+   * holds at the quorum's acknowledgement, whatever the apply's lag.
+   */
   async confirmLeadership(term: number): Promise<void> {
-    await this.node.readBarrier();
+    await this.node.confirmQuorum();
     if (this.node.term !== term) throw this.node.notLeader();
   }
 

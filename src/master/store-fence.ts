@@ -133,8 +133,18 @@ export class FenceEpoch implements StoreChangeGuard {
     if (this.closed) throw notLeader(`the leadership of term ${this.term} ended`);
     // A request starts with at least half a lease left, so a short one ends
     // inside it; a long one is renewed under it or aborted.
-    if (this.leaseUntil - this.now() < this.opts.leaseMs / 2) await this.renew();
+    if (this.leaseUntil - this.now() < this.opts.leaseMs / 2) {
+      await this.renew().catch((err: unknown) => {
+        // Not confirmed (no quorum in time, or no longer leader): an earlier step of the change may have been made.
+        const e = err instanceof StrataError ? err : new StrataError(ErrorCode.UNAVAILABLE, String(err));
+        throw new FencedOff(e.code, e.message, { leaderAddress: e.leaderAddress });
+      });
+    }
     if (this.closed) throw notLeader(`the leadership of term ${this.term} ended`);
+    // A round slower than the lease gives a lease that has (nearly) run out already.
+    if (this.leaseUntil - this.now() < this.opts.leaseMs / 2) {
+      throw new FencedOff(ErrorCode.UNAVAILABLE, `the leadership of term ${this.term} could not be confirmed in time for an under store change`);
+    }
     return AbortSignal.any([this.ended.signal, this.lease.signal]);
   }
 
@@ -151,8 +161,12 @@ export class FenceEpoch implements StoreChangeGuard {
       if (left < this.opts.leaseMs / 2) this.renew().catch(() => undefined);
       return;
     }
+    const startedAt = this.now();
     await this.renew();
     if (this.closed) throw notLeader(`the leadership of term ${this.term} ended`);
+    // The read ran before the round started; the lease from a round started
+    // before it covers it only if it is still running when the read returns.
+    if (this.leaseUntil <= startedAt) throw new StrataError(ErrorCode.UNAVAILABLE, `the leadership of term ${this.term} could not be confirmed`);
   }
 
   track<T>(change: () => Promise<T>): Promise<T> {
@@ -232,8 +246,14 @@ export class FenceEpoch implements StoreChangeGuard {
   }
 }
 
+/**
+ * A store change this master was not allowed to make or finish (no lease):
+ * unlike a refusal by the store, the change may have been made in part.
+ */
+export class FencedOff extends StrataError {}
+
 const NOT_LEADING: StoreChangeGuard = { admit: () => Promise.reject(notLeader('this master does not lead')) };
 
 function notLeader(message: string): StrataError {
-  return new StrataError(ErrorCode.NOT_LEADER, message);
+  return new FencedOff(ErrorCode.NOT_LEADER, message);
 }

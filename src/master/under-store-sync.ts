@@ -16,6 +16,7 @@ import { LockMode, LockSet, edgeLockKey } from './lock-manager';
 import type { MountEntry, MountTable } from './mount-table';
 import { Prefix, intentKey, readU64 } from './rocks-store';
 import type { StateMachine } from './state-machine';
+import { FencedOff } from './store-fence';
 import type { StoreFence } from './store-fence';
 import type { TrashSweeper } from './trash-sweeper';
 
@@ -47,6 +48,8 @@ export class UnderStoreSync {
   /** Intents reconciled in the background (renames a store failure stopped part way), by id. */
   private readonly finishing = new Map<number, UfsIntent>();
   private finishingStopped = false;
+  /** The reply of the call that made an intent, when reconciliation finds it done (set by reconcileIntents). */
+  private replyOf: (intent: UfsIntent) => Promise<unknown> = () => Promise.resolve(undefined);
   /** How far each load under way has got, by path (listings serve what is loaded while the rest loads). */
   private readonly loadStates = new Map<string, LoadState>();
 
@@ -77,6 +80,7 @@ export class UnderStoreSync {
    */
   async reconcileIntents(replyOf: (intent: UfsIntent) => Promise<unknown>): Promise<number> {
     this.finishingStopped = false; // leading (again): intents may be finished in the background
+    this.replyOf = replyOf;
     const rows = await this.tree.store.rocks.scan({ gte: Buffer.from([Prefix.INTENT]), lt: Buffer.from([Prefix.INTENT + 1]) }, 1_000_000);
     const wait = this.fence.leaseMs - this.fence.sinceOpened();
     if (rows.length > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -133,8 +137,10 @@ export class UnderStoreSync {
       await this.fence.track(rename); // a hand-off of the lead waits for it
     } catch (err) {
       const e = err instanceof StrataError ? err : new StrataError(ErrorCode.IO, String(err), { cause: err });
-      // Cut off by the fence: this master no longer leads; the next leader reconciles the intent.
-      if (e.code === ErrorCode.NOT_LEADER || e.code === ErrorCode.CLOSED) throw err;
+      if (cutOffByFence(err)) {
+        this.finishLater(id, intent, replyOf, this.fence.leaseMs); // or the next leader, if this one no longer leads
+        throw err;
+      }
       if (STORE_REFUSALS.has(e.code)) {
         await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
         throw err;
@@ -165,11 +171,11 @@ export class UnderStoreSync {
   }
 
   /** Retries the reconciliation of intent id with a growing pause, while this master leads. */
-  private finishLater(id: number, intent: UfsIntent, replyOf: (intent: UfsIntent) => Promise<unknown>): void {
-    if (this.finishing.has(id)) return;
+  private finishLater(id: number, intent: UfsIntent, replyOf: (intent: UfsIntent) => Promise<unknown>, firstPauseMs = FINISH_FIRST_PAUSE_MS): void {
+    if (this.finishing.has(id) || this.finishingStopped) return;
     this.finishing.set(id, intent);
     void (async () => {
-      let pauseMs = FINISH_FIRST_PAUSE_MS;
+      let pauseMs = Math.max(FINISH_FIRST_PAUSE_MS, firstPauseMs);
       try {
         while (!this.finishingStopped) {
           await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
@@ -349,6 +355,12 @@ export class UnderStoreSync {
     try {
       await this.fence.track(change); // a hand-off of the lead waits for it
     } catch (err) {
+      if (cutOffByFence(err)) {
+        // The request may have reached the store before it was cut off: the
+        // intent stays open, reconciled by whoever leads a lease's time on.
+        this.finishLater(id, intent, this.replyOf, this.fence.leaseMs);
+        throw err;
+      }
       await this.sm.propose({ ops: [{ op: 'clearIntent', id }] }).catch(() => undefined); // else reconciled at restart
       throw err;
     }
@@ -619,4 +631,9 @@ export function isRepresentableName(name: string): boolean {
 
 function storeKey(mount: MountEntry): string {
   return `${mount.id}|${mount.ufsUri}|${mount.readOnly}|${JSON.stringify(mount.options)}`;
+}
+
+/** A change cut off by the store fence (this master's lease lapsed or its leadership ended), not refused by the store. */
+function cutOffByFence(err: unknown): boolean {
+  return err instanceof FencedOff;
 }

@@ -108,8 +108,14 @@ export class RaftCore {
   private role: Role = 'follower';
   private lead: NodeId | null = NO_LEADER;
   private electionElapsed = 0;
-  /** Ticks since this node (re)started, counted up to electionTicks (see the vote lease in step). */
-  private ticksSinceStart = 0;
+  /**
+   * Ticks since this node last heard a leader (or led), counted up to
+   * electionTicks; only leader contact resets it, not a term change, so a
+   * stray message of a higher term does not end the vote lease (see step).
+   * With holdVotesAtStart it starts at 0: a node that restarted may have
+   * heard a leader just before.
+   */
+  private leaderContactElapsed: number;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private readonly votes = new Map<NodeId, boolean>();
@@ -147,6 +153,7 @@ export class RaftCore {
     }
     this.id = config.id;
     this.cfg = config;
+    this.leaderContactElapsed = config.holdVotesAtStart === true ? 0 : config.electionTicks;
     this.snapshotIndex = initial.snapshotIndex;
     this.snapshotTerm = initial.snapshotTerm;
     initial.entries.forEach((e, i) => {
@@ -247,9 +254,13 @@ export class RaftCore {
   // ================================================================ inputs
 
   tick(): void {
-    if (this.ticksSinceStart < this.cfg.electionTicks) this.ticksSinceStart++;
-    if (this.role === 'leader') this.tickLeader();
-    else this.tickElection();
+    if (this.leaderContactElapsed < this.cfg.electionTicks) this.leaderContactElapsed++;
+    if (this.role === 'leader') {
+      this.leaderContactElapsed = 0; // it hears itself
+      this.tickLeader();
+    } else {
+      this.tickElection();
+    }
   }
 
   /** Starts an election now (pre-vote first). A sole voter wins at once. */
@@ -339,13 +350,11 @@ export class RaftCore {
     }
     if (m.term > this.currentTerm) {
       if (m.type === 'preVote' || m.type === 'vote') {
-        // A leader heard within an election timeout is alive: ignore. A node
-        // that (re)started may have heard one just before: for its first
-        // election timeout it acts as if it had, so that the leader's lease
-        // (store-fence.ts) holds across its restart.
-        const heardLeader = this.lead !== NO_LEADER && this.electionElapsed < this.cfg.electionTicks;
-        const justStarted = this.cfg.holdVotesAtStart === true && this.ticksSinceStart < this.cfg.electionTicks;
-        if ((heardLeader || justStarted) && m.context !== CAMPAIGN_TRANSFER) return;
+        // A leader heard within an election timeout is alive: ignore. The
+        // leader's lease (store-fence.ts) rests on this: every quorum that
+        // could elect a successor holds a node that heard it.
+        const inLease = this.leaderContactElapsed < this.cfg.electionTicks;
+        if (inLease && m.context !== CAMPAIGN_TRANSFER) return;
       }
       if (m.type === 'preVote') {
         // A pre-vote never changes our term.
@@ -583,16 +592,19 @@ export class RaftCore {
     switch (m.type) {
       case 'append':
         this.electionElapsed = 0;
+        this.leaderContactElapsed = 0;
         this.lead = m.from;
         this.handleAppend(m);
         return;
       case 'heartbeat':
         this.electionElapsed = 0;
+        this.leaderContactElapsed = 0;
         this.lead = m.from;
         this.handleHeartbeat(m);
         return;
       case 'snapshot':
         this.electionElapsed = 0;
+        this.leaderContactElapsed = 0;
         this.lead = m.from;
         this.handleSnapshot(m);
         return;

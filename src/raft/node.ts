@@ -69,6 +69,8 @@ export interface LeadershipListener {
 }
 
 interface ReadWaiter {
+  /** Resolved when the quorum acknowledges the round, not once the apply caught up with it. */
+  atAck: boolean;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -294,6 +296,19 @@ export class RaftNode {
    * in one turn of the event loop share one round.
    */
   readBarrier(): Promise<void> {
+    return this.readRound(false);
+  }
+
+  /**
+   * Resolves once a quorum confirmed this node leads, in a heartbeat round
+   * started after the call, without waiting for the apply to catch up (a
+   * leadership lease counts from before the round: src/master/store-fence.ts).
+   */
+  confirmQuorum(): Promise<void> {
+    return this.readRound(true);
+  }
+
+  private readRound(atAck: boolean): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     if (!this.serving) return Promise.reject(this.notLeader());
     const voters = this.core.confState.voters;
@@ -301,6 +316,7 @@ export class RaftNode {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new StrataError(ErrorCode.UNAVAILABLE, 'no quorum confirmed the leader in time')), READ_TIMEOUT_MS);
       this.nextRead.push({
+        atAck,
         resolve: () => {
           clearTimeout(timer);
           resolve();
@@ -447,7 +463,10 @@ export class RaftNode {
     const waiters = this.readRounds.get(requestId);
     if (waiters === undefined) return;
     this.readRounds.delete(requestId);
-    this.readsAtIndex.push({ index, waiters });
+    for (const w of waiters) if (w.atAck) w.resolve();
+    const reads = waiters.filter((w) => !w.atAck);
+    if (reads.length === 0) return;
+    this.readsAtIndex.push({ index, waiters: reads });
     this.wakeReads();
   }
 
@@ -489,6 +508,9 @@ export class RaftNode {
     this.compaction = this.sm
       .flush()
       .then(async () => {
+        // The apply may run a Ready or two ahead of what the core counts as
+        // applied (advance comes after the writes); the core compacts only that.
+        upTo = Math.min(upTo, this.core.status.applied);
         const term = this.core.termAt(upTo);
         if (term === null || upTo <= this.core.status.firstIndex - 1) return;
         this.core.compact(upTo);

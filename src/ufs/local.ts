@@ -458,7 +458,7 @@ export class LocalUnderStore implements UnderStore {
 
   async delete(path: string, recursive: boolean): Promise<void> {
     const names = this.begin(path, true);
-    await this.guard?.admit();
+    const lease = await this.guard?.admit();
     if (names.length === 0) {
       throw new StrataError(ErrorCode.NOT_PERMITTED, `${this.uri}: the root of an under store cannot be deleted`);
     }
@@ -469,6 +469,7 @@ export class LocalUnderStore implements UnderStore {
       const st = await lstatOrNull(host);
       if (st === null) return;
       if (!st.isDirectory()) await fsp.unlink(host);
+      else if (recursive && lease !== undefined) await removeTree(host, lease); // a master's: stops when its lease does
       else if (recursive) await fsp.rm(host, { recursive: true, force: true }); // unlinks symlinks, never follows
       else await this.removeEmptyDir(host, path);
       await syncDir(dir);
@@ -724,4 +725,33 @@ export class LocalUnderStore implements UnderStore {
       await fsp.rmdir(host);
     }
   }
+}
+
+/**
+ * rm -r that checks before each removal that the change may go on (a
+ * master's lease, store-fence.ts): a tree of any size never outlives it.
+ * Symlinks are unlinked, never followed.
+ */
+async function removeTree(host: string, lease: AbortSignal): Promise<void> {
+  lease.throwIfAborted();
+  const entries = await fsp.readdir(host, { withFileTypes: true }).catch((err: unknown) => {
+    if (errnoOf(err) === 'ENOENT') return null;
+    throw err;
+  });
+  if (entries === null) return;
+  for (const entry of entries) {
+    const child = nodePath.join(host, entry.name);
+    if (entry.isDirectory()) {
+      await removeTree(child, lease);
+    } else {
+      lease.throwIfAborted();
+      await fsp.unlink(child).catch((err: unknown) => {
+        if (errnoOf(err) !== 'ENOENT') throw err;
+      });
+    }
+  }
+  lease.throwIfAborted();
+  await fsp.rmdir(host).catch((err: unknown) => {
+    if (errnoOf(err) !== 'ENOENT') throw err;
+  });
 }

@@ -321,6 +321,19 @@ test('a node that heard from its leader recently ignores (pre)votes, unless for 
   assert.equal(resp.reject, false);
 });
 
+test('a stray message of a higher term does not end the vote lease of a node that heard its leader', () => {
+  const net = new Net(['n1', 'n2', 'n3']);
+  net.elect('n1');
+  const n2 = net.core('n2');
+  const base = { from: 'n3', to: 'n2', index: 100, logTerm: 6, entries: [], commit: 0, reject: false, rejectHint: 0, context: 0 };
+  n2.step({ ...base, type: 'preVoteResponse', term: 6, reject: true }); // a late answer of an old campaign
+  assert.equal(n2.term, 6);
+  n2.step({ ...base, type: 'vote', term: 7 });
+  assert.equal(n2.term, 6, 'the vote is ignored: the leader was heard within an election timeout');
+  net.drain('n2');
+  assert.equal(net.queue.filter((m) => m.type === 'voteResponse').length, 0);
+});
+
 test('a node that restarted grants no (pre)vote for an election timeout, as if it had just heard a leader', () => {
   const net = new Net(['n1', 'n2', 'n3']);
   net.elect('n1');
