@@ -55,6 +55,8 @@ export interface AdapterOptions {
   log: (line: string) => void;
   /** Records each request's timing (STRATA_FUSE_TRACE), if set. */
   trace?: RequestTrace | null;
+  /** Keep getattr answers on master callbacks (metadata-cache.ts); -o callbacks=0 turns it off. */
+  callbacks?: boolean;
 }
 
 export class StrataFuseAdapter {
@@ -68,14 +70,32 @@ export class StrataFuseAdapter {
     return this.files.meta;
   }
 
-  /** What the master says about path, or what it said recently enough (metadata-cache.ts). */
+  /**
+   * What the master says about path, or what it said recently enough, or
+   * what it holds a callback on (metadata-cache.ts).
+   */
   private async lookup(path: string): Promise<FileInfo> {
     const cached = this.meta.info(path);
     if (cached !== undefined) return cached;
+    return this.fetch(path);
+  }
+
+  /** What the master says about path, kept on a callback if it holds one (else for the timeouts). */
+  private async fetch(path: string): Promise<FileInfo> {
     const sentAt = this.meta.now();
-    const info = await this.fs.stat(path);
-    this.meta.put(path, info, sentAt);
-    return info;
+    if (!this.options.callbacks) {
+      const info = await this.fs.stat(path);
+      this.meta.put(path, info, sentAt);
+      return info;
+    }
+    const start = this.meta.fillStart();
+    try {
+      const { info, registered, pathIds } = await this.fs.statRegistering(path);
+      if (!registered || !this.meta.putHeld(path, info, pathIds, start)) this.meta.put(path, info, sentAt);
+      return info;
+    } finally {
+      this.meta.fillDone();
+    }
   }
 
   async getattr(path: string): Promise<Fuse.Stat> {
@@ -300,7 +320,14 @@ export class StrataFuseAdapter {
   /** flush (each close(2)) and fsync: upload and commit what this handle's file has staged. */
   async flush(fh: number): Promise<void> {
     const handle = this.files.handle(fh);
-    if (handle !== undefined && handle.writable) await handle.file.commit();
+    if (handle === undefined || !handle.writable) return;
+    const before = handle.file.info;
+    await handle.file.commit();
+    // Committed: the master invalidated what this mount held of the file.
+    // Asked again now, in the background, on a callback: the stat that
+    // usually follows a write (ls -l, make, rsync) then needs no round trip.
+    const path = handle.file.path;
+    if (this.options.callbacks && handle.file.info !== before && path !== null && !this.meta.holds(path)) void this.fetch(path).catch(() => undefined);
   }
 
   release(fh: number): Promise<void> {
