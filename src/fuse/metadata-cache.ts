@@ -128,6 +128,12 @@ export class MetadataCache {
     return e.info;
   }
 
+  /** path's attributes if held by a callback (and the lease holds). */
+  held(path: string): FileInfo | undefined {
+    const e = this.entries.get(path);
+    return e !== undefined && e.ids !== null && this.leaseValid() ? e.info : undefined;
+  }
+
   /** Whether path's entry is held by a callback. */
   holds(path: string): boolean {
     const e = this.entries.get(path);

@@ -109,6 +109,13 @@ export class StrataFuseAdapter {
     const cached = this.meta.listing(path);
     if (cached !== undefined) return ['.', '..', ...cached];
     const known = this.meta.validatable(path);
+    // A directory held on a callback at the listing's id and version: no
+    // name in it changed since (any change moves the version, and is
+    // announced here before it is acknowledged), so no need to ask.
+    const held = known !== undefined ? this.meta.held(path) : undefined;
+    if (known !== undefined && held !== undefined && Number(held.id) === known.id && held.childrenVersion === known.version) {
+      return ['.', '..', ...known.names];
+    }
     const sentAt = this.meta.now();
     const names: string[] = [];
     // The entries are kept as attributes while few enough: a huge directory costs names only.

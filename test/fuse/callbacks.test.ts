@@ -69,6 +69,18 @@ describe('a mount with callbacks sees every change at once, with the kernel cach
     assert.equal(Number((await statIn(a, 'd')).split(' ')[5]), links + 1);
   });
 
+  it('a listing reused on a callback shows a name made or removed through another mount', async () => {
+    await ok('mkdir listed && touch listed/one', b);
+    let res = await sh('ls listed && ls listed', a); // the second listing is answered by A alone
+    assert.equal(res.stdout, 'one\none\n');
+    await ok('touch listed/two', b);
+    res = await sh('ls listed', a);
+    assert.equal(res.stdout, 'one\ntwo\n');
+    await ok('rm listed/one', b);
+    res = await sh('ls listed', a);
+    assert.equal(res.stdout, 'two\n');
+  });
+
   it('a change made with strata fs', async () => {
     await statIn(a, 'd/g2');
     const res = await strata(['fs', 'chmod', '640', '/d/g2'], fx.master);
