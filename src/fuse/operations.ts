@@ -105,6 +105,18 @@ export class StrataFuseAdapter {
     return toStat(info, this.files.file(info.id));
   }
 
+  /**
+   * getattr answered at once, when this mount knows the answer (an open file
+   * with staged data, or the metadata cache): no promise, no await, the
+   * kernel's request is answered in the same turn, as the ceiling does.
+   */
+  private getattrNow(path: string): Fuse.Stat | undefined {
+    const open = this.files.atPath(path);
+    if (open !== undefined && open.staged !== null) return toStat(open.info, open);
+    const info = this.meta.info(path);
+    return info === undefined ? undefined : toStat(info, this.files.file(info.id));
+  }
+
   async readdir(path: string): Promise<string[]> {
     const cached = this.meta.listing(path);
     if (cached !== undefined) return ['.', '..', ...cached];
@@ -417,7 +429,11 @@ export class StrataFuseAdapter {
       p.then(cb, (err: unknown) => cb(fail(log, op, path, err)));
     };
     return {
-      getattr: (path, cb) => answer('getattr', path, () => this.getattr(path), cb),
+      getattr: (path, cb) => {
+        const now = trace === null ? this.getattrNow(path) : undefined;
+        if (now !== undefined) return cb(0, now);
+        answer('getattr', path, () => this.getattr(path), cb);
+      },
       readdir: (path, cb) => answer('readdir', path, () => this.readdir(path), cb),
       access: (path, _mode, cb) => answer('access', path, () => this.access(path), cb),
       statfs: (path, cb) => answer('statfs', path, () => this.statfs(), cb),
