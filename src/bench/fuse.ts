@@ -39,6 +39,8 @@ export interface FuseBenchOptions {
   kernelCache?: KernelCache[];
   /** Rounds of strata and the ceiling in turn per setting (default 3, or STRATA_BENCH_FUSE_ROUNDS). */
   rounds?: number;
+  /** Extra -o options of the strata mount only (A/B runs, e.g. callbacks=0). */
+  strataOptions?: string[];
 }
 
 export interface FuseTargets {
@@ -165,7 +167,8 @@ export async function runFuseBench(options: FuseBenchOptions, progress: (line: s
       const mountOptions = CACHE_OPTIONS[kernelCache];
       const shown = mountOptions.length === 0 ? '(libfuse defaults: 1 s)' : mountOptions.join(',');
       progress(`kernel caches ${kernelCache} ${shown}: strata mount ${strataMp} (masters ${masters.join(',')}), in-memory file system ${ceilingMp}`);
-      await startMountProcess(strataMp, masters, mountOptions.length === 0 ? [] : [mountOptions.join(',')], false);
+      const strataOptions = [...mountOptions, ...(options.strataOptions ?? [])];
+      await startMountProcess(strataMp, masters, strataOptions.length === 0 ? [] : [strataOptions.join(',')], false);
       const strataRounds: FuseFigures[] = [];
       const ceilingRounds: FuseFigures[] = [];
       try {
@@ -185,7 +188,7 @@ export async function runFuseBench(options: FuseBenchOptions, progress: (line: s
     return {
       date: new Date().toISOString(),
       machine: machine(),
-      command: `strata bench fuse --files ${options.files} --size ${options.sizeMb}`,
+      command: `strata bench fuse --files ${options.files} --size ${options.sizeMb}${(options.strataOptions ?? []).map((o) => ` -o ${o}`).join('')}`,
       files: options.files,
       sizeMb: options.sizeMb,
       targets: runs[0].targets,

@@ -50,11 +50,12 @@ export function benchCommand(): Command {
     .option('--size <mb>', 'size of the large file, MB', parsePositive, 256)
     .option('--dir <dir>', 'where the native directory and the mount points go (default: the temp dir)')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { files: number; size: number; dir?: string; json?: boolean }, command: Command) => {
+    .option('-o, --mount-options <opts>', 'extra -o options of the strata mount only (e.g. callbacks=0)')
+    .action(async (opts: { files: number; size: number; dir?: string; json?: boolean; mountOptions?: string }, command: Command) => {
       const given = command.optsWithGlobals<{ masters?: string }>().masters ?? process.env.STRATA_MASTERS;
       const masters = given === undefined || given === '' ? null : mastersFrom(given);
       const progress = opts.json ? () => undefined : (line: string) => process.stderr.write(line + '\n');
-      const result = await runFuseBench({ masters, files: opts.files, sizeMb: opts.size, dir: opts.dir ?? null }, progress);
+      const result = await runFuseBench({ masters, files: opts.files, sizeMb: opts.size, dir: opts.dir ?? null, strataOptions: opts.mountOptions === undefined ? [] : [opts.mountOptions] }, progress);
       if (opts.json) {
         const { date, machine, targets } = result;
         process.stdout.write(JSON.stringify({ date, machine, targets }) + '\n');

@@ -152,7 +152,7 @@ export function mountCommand(): Command {
     .argument('<mountpoint>', 'an existing directory')
     .option(
       '-o, --options <opts>',
-      'mount options: master=HOST:PORT[+HOST:PORT…], attr_timeout=S, entry_timeout=S, ro, allow_other, master_timeout=S (below 14), fsname=NAME, cluster_token_file=PATH, or libfuse options; mount(8)\'s own (rw, _netdev, noauto, defaults, user, x-…) are accepted',
+      'mount options: master=HOST:PORT[+HOST:PORT…], attr_timeout=S, entry_timeout=S, ro, allow_other, master_timeout=S (below 14), fsname=NAME, cluster_token_file=PATH, callbacks=0|1 (attributes kept on master callbacks, exactly consistent; default 1), or libfuse options; mount(8)\'s own (rw, _netdev, noauto, defaults, user, x-…) are accepted',
       collect,
       [],
     )

@@ -50,6 +50,15 @@ export class StrataFileSystem {
     return (await this.master.call<{ info: FileInfo }>('getStatus', { path, syncIntervalMs: options.syncIntervalMs })).info;
   }
 
+  /**
+   * stat, registering a callback (master/callbacks.ts): registered says the
+   * master will invalidate pathIds (the inodes on the way, the path's last)
+   * on this client's stream before any of them changes.
+   */
+  statRegistering(path: string): Promise<{ info: FileInfo; registered: boolean; pathIds: number[] }> {
+    return this.master.call<{ info: FileInfo; registered: boolean; pathIds: number[] }>('getStatus', { path, register: true });
+  }
+
   list(path: string, pageSize?: number, options: { syncIntervalMs?: number } = {}): AsyncGenerator<FileInfo> {
     return this.master.list(path, pageSize, options.syncIntervalMs);
   }

@@ -54,7 +54,23 @@ interface PendingCall {
   reject: (err: StrataError) => void;
 }
 
-type SessionStream = grpc.ClientDuplexStream<{ calls: CallInput[] }, ReplyBatch>;
+type SessionStream = grpc.ClientDuplexStream<{ calls: CallInput[]; acks?: number[]; ping?: number }, ReplyBatch>;
+
+/**
+ * Who is told of the master's callbacks (master/callbacks.ts) on this
+ * client's Session stream: onInvalidate before the round is acknowledged,
+ * onSessionLost whenever the stream the registrations were made on is gone
+ * (broken, cut off, redirected, closed): they died with it.
+ */
+export interface CallbackListener {
+  onInvalidate(keys: string[]): void;
+  onSessionLost(): void;
+}
+
+/** How often a client with callbacks asks for its cache lease, and how long an answer lasts (counted from the ask). */
+const PING_INTERVAL_MS = 200;
+/** Below the master's 2 s acknowledgement limit: a client that stops hearing from its master stops using its cache before the master gives up on it. */
+export const CACHE_LEASE_MS = 1000;
 
 export class MasterClient {
   readonly clientId = randomBytes(12).toString('hex');
@@ -75,6 +91,12 @@ export class MasterClient {
   private readonly connectTimeoutMs: number | null;
   /** Since when calls have been waiting with no master connected (connectTimeoutMs). */
   private disconnectedSince: number | null = null;
+  private listener: CallbackListener | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private nextPing = 1;
+  private readonly pingsSent = new Map<number, number>();
+  /** Until when invalidations sent to us have surely arrived (the cache lease): a pong's ping time plus CACHE_LEASE_MS. */
+  private leaseUntil = 0;
 
   constructor(masters: string[], options: MasterClientOptions = {}) {
     if (masters.length === 0) throw new StrataError(ErrorCode.INVALID_ARGUMENT, 'no master address given');
@@ -88,6 +110,38 @@ export class MasterClient {
 
   get address(): string {
     return this.masters[this.current];
+  }
+
+  /**
+   * Hands the master's invalidations to listener, acknowledging each round
+   * after it returns, and keeps a cache lease (pings) while the stream lives.
+   */
+  setCallbackListener(listener: CallbackListener): void {
+    this.listener = listener;
+    if (this.pingTimer !== null) return;
+    this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+    this.pingTimer.unref();
+  }
+
+  /** Whether every invalidation the master sent before a moment within the last CACHE_LEASE_MS has been handled. */
+  leaseValid(): boolean {
+    return this.stream !== null && Date.now() < this.leaseUntil;
+  }
+
+  private ping(): void {
+    if (this.closed) return;
+    const stream = this.ensureStream();
+    if (stream === null) return;
+    const n = this.nextPing++;
+    this.pingsSent.set(n, Date.now());
+    if (this.pingsSent.size > 50) this.pingsSent.delete(this.pingsSent.keys().next().value as number);
+    stream.write({ calls: [], ping: n });
+  }
+
+  private sessionLost(): void {
+    this.leaseUntil = 0;
+    this.pingsSent.clear();
+    this.listener?.onSessionLost();
   }
 
   /** Sends one call and resolves with its result message. */
@@ -147,6 +201,20 @@ export class MasterClient {
     }
     const stream = this.client.Session() as unknown as SessionStream;
     stream.on('data', (batch: ReplyBatch) => {
+      if (this.stream !== stream) return;
+      if (batch.invalidations !== undefined && batch.invalidations.length > 0) {
+        const acks: number[] = [];
+        for (const inv of batch.invalidations) {
+          this.listener?.onInvalidate(inv.keys);
+          acks.push(Number(inv.round));
+        }
+        stream.write({ calls: [], acks });
+      }
+      if (batch.pong) {
+        const sent = this.pingsSent.get(Number(batch.pong));
+        this.pingsSent.delete(Number(batch.pong));
+        if (sent !== undefined) this.leaseUntil = Math.max(this.leaseUntil, sent + CACHE_LEASE_MS);
+      }
       for (const reply of batch.replies) this.onReply(reply, stream);
     });
     const broken = (err?: Error) => this.onStreamBroken(stream, err);
@@ -192,6 +260,7 @@ export class MasterClient {
   private switchTo(index: number): void {
     const old = this.stream;
     this.stream = null;
+    if (old !== null) this.sessionLost();
     if (old !== null) {
       old.removeAllListeners('data');
       old.on('error', () => undefined);
@@ -254,6 +323,8 @@ export class MasterClient {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweepTimer);
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.stream !== null) this.sessionLost();
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     for (const p of this.pending.values()) p.reject(new StrataError(ErrorCode.CLOSED, 'client is closed'));
     this.pending.clear();

@@ -27,7 +27,21 @@
 // every change to the set of names, made anywhere, so this is exactly
 // consistent, never stale.
 
+//
+// Callbacks (master/callbacks.ts; on unless -o callbacks=0): a getattr's
+// answer that the master registered is kept with no timeout, even with the
+// kernel's caches off, because the master invalidates it here (and waits for
+// this mount to acknowledge) before anything on its path changes: the
+// entry holds the keys of the names on its way and of its inode
+// (common/callback-keys.ts), and an invalidation of any of them drops it. Such an entry is served only while
+// the cache lease holds (master-client.ts: every invalidation sent before a
+// moment within the last second has been handled), and a fill from a
+// request that was in flight when one of its ids was invalidated is
+// ignored (it may carry what that invalidation killed). When the session
+// stream is lost (cut off, master restart, new leader) everything goes.
+
 import type { FileInfo } from '../common/api';
+import { pathKeys } from '../common/callback-keys';
 
 /** Paths with attributes kept at most (oldest dropped first). */
 const MAX_ENTRIES = 100_000;
@@ -37,7 +51,12 @@ const MAX_LISTED_NAMES = 200_000;
 interface Entry {
   info: FileInfo;
   expires: number;
+  /** Held by a callback on these keys (no expiry), or null (expires). */
+  ids: string[] | null;
 }
+
+/** Invalidation times kept for fills in flight at most; beyond, every fill in flight is refused. */
+const MAX_INVALIDATED = 100_000;
 
 interface Listing {
   names: string[];
@@ -71,6 +90,17 @@ export class MetadataCache {
   private readonly entries = new Map<string, Entry>();
   private readonly listings = new Map<string, Listing>();
   private listedNames = 0;
+  /** Paths held by callbacks, by each of their keys. */
+  private readonly byId = new Map<string, Set<string>>();
+  /** Counts invalidations; a fill remembers it when its request leaves. */
+  private invalidations = 0;
+  /** When each key was last invalidated (by the count), while fills are in flight. */
+  private readonly invalidatedAt = new Map<string, number>();
+  /** Fills from requests sent before this count are refused (session lost, or too many to track). */
+  private fillFloor = 0;
+  private fillsInFlight = 0;
+  /** Whether callback entries may be served now (the master client's cache lease). */
+  leaseValid: () => boolean = () => false;
   private readonly infoTtl: number;
   private readonly listingTtl: number;
   readonly now: () => number;
@@ -90,6 +120,7 @@ export class MetadataCache {
   info(path: string): FileInfo | undefined {
     const e = this.entries.get(path);
     if (e === undefined) return undefined;
+    if (e.ids !== null) return this.leaseValid() ? e.info : undefined;
     if (e.expires <= this.now()) {
       this.entries.delete(path);
       return undefined;
@@ -97,17 +128,112 @@ export class MetadataCache {
     return e.info;
   }
 
+  /** path's attributes if held by a callback (and the lease holds). */
+  held(path: string): FileInfo | undefined {
+    const e = this.entries.get(path);
+    return e !== undefined && e.ids !== null && this.leaseValid() ? e.info : undefined;
+  }
+
+  /** Whether path's entry is held by a callback. */
+  holds(path: string): boolean {
+    const e = this.entries.get(path);
+    return e !== undefined && e.ids !== null;
+  }
+
+  /** A request that may fill a callback entry leaves now: pass what this returns to putHeld, and call fillDone after. */
+  fillStart(): number {
+    this.fillsInFlight++;
+    return this.invalidations;
+  }
+
+  fillDone(): void {
+    this.fillsInFlight--;
+    if (this.fillsInFlight <= 0) {
+      this.fillsInFlight = 0;
+      this.invalidatedAt.clear(); // no fill can be older than these any more
+    }
+  }
+
+  /**
+   * The master's answer about path, held by a callback on the path's keys
+   * (made of pathIds, the inodes on its way), to a request that left at
+   * start (fillStart): kept unless an invalidation of one of them (or the
+   * loss of the session) came after the request left.
+   */
+  putHeld(path: string, info: FileInfo, pathIds: readonly number[], start: number): boolean {
+    if (start < this.fillFloor) return false;
+    const names = path.split('/').filter((n) => n !== '');
+    if (pathIds.length !== names.length + 1) return false;
+    const ids = pathKeys(names, pathIds);
+    for (const id of ids) if ((this.invalidatedAt.get(id) ?? -1) > start) return false;
+    this.drop(path);
+    this.entries.set(path, { info, expires: Infinity, ids });
+    for (const id of ids) {
+      let set = this.byId.get(id);
+      if (set === undefined) {
+        set = new Set();
+        this.byId.set(id, set);
+      }
+      set.add(path);
+    }
+    this.evict();
+    return true;
+  }
+
+  /** The master is about to change these inodes or names: every path that holds one of them is forgotten. */
+  invalidate(ids: readonly string[]): void {
+    this.invalidations++;
+    for (const id of ids) {
+      if (this.fillsInFlight > 0) this.invalidatedAt.set(id, this.invalidations);
+      const paths = this.byId.get(id);
+      if (paths === undefined) continue;
+      this.byId.delete(id);
+      for (const p of paths) this.drop(p);
+    }
+    if (this.invalidatedAt.size > MAX_INVALIDATED) {
+      this.invalidatedAt.clear();
+      this.fillFloor = this.invalidations + 1;
+    }
+  }
+
+  /** The session the callbacks were held on is gone: nothing this cache holds can be trusted, nor any fill in flight. */
+  sessionLost(): void {
+    this.invalidations++;
+    this.fillFloor = this.invalidations + 1;
+    this.invalidatedAt.clear();
+    this.clear();
+  }
+
+  /** Removes path's entry, and its callback index if it was held. */
+  private drop(path: string): void {
+    const e = this.entries.get(path);
+    if (e === undefined) return;
+    this.entries.delete(path);
+    if (e.ids === null) return;
+    for (const id of e.ids) {
+      const set = this.byId.get(id);
+      if (set === undefined) continue;
+      set.delete(path);
+      if (set.size === 0) this.byId.delete(id);
+    }
+  }
+
+  private evict(): void {
+    while (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) return;
+      this.drop(oldest);
+    }
+  }
+
   /** The master's answer about path, to a request sent at sentAt. */
   put(path: string, info: FileInfo, sentAt: number): void {
     if (this.infoTtl === 0) return;
     const expires = sentAt + this.infoTtl;
     if (expires <= this.now()) return;
-    this.entries.delete(path); // re-inserted last: the oldest are dropped first
-    this.entries.set(path, { info, expires });
-    if (this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    this.drop(path); // re-inserted last: the oldest are dropped first
+    this.entries.set(path, { info, expires, ids: null });
+    this.evict();
   }
 
   /** Whether listings' entries are kept as attributes (entry_timeout above 0). */
@@ -181,6 +307,10 @@ export class MetadataCache {
     if (info.type === 'DIRECTORY') this.putListing(path, [], Number(info.id), info.childrenVersion, sentAt);
     const p = this.entries.get(parent);
     if (p === undefined) return;
+    if (p.ids !== null) {
+      this.drop(parent); // held: only the master's own figures may be served
+      return;
+    }
     const t = Number(info.ctimeMs) || Number(info.mtimeMs);
     p.info = {
       ...p.info,
@@ -204,6 +334,10 @@ export class MetadataCache {
     this.dropListing(parent);
     const p = this.entries.get(parent);
     if (p === undefined) return;
+    if (p.ids !== null) {
+      this.drop(parent); // held: only the master's own figures may be served
+      return;
+    }
     const t = this.now();
     p.info = {
       ...p.info,
@@ -222,28 +356,29 @@ export class MetadataCache {
   removed(path: string, subtree: boolean): void {
     this.forget(path, subtree);
     const parent = parentPath(path);
-    this.entries.delete(parent);
+    this.drop(parent);
     this.dropListing(parent);
   }
 
   private forget(path: string, subtree: boolean): void {
-    this.entries.delete(path);
+    this.drop(path);
     this.dropListing(path);
     if (subtree) {
       const prefix = path === '/' ? '/' : path + '/';
-      for (const p of this.entries.keys()) if (p.startsWith(prefix)) this.entries.delete(p);
+      for (const p of [...this.entries.keys()]) if (p.startsWith(prefix)) this.drop(p);
       for (const p of [...this.listings.keys()]) if (p.startsWith(prefix)) this.dropListing(p);
     }
   }
 
   /** The attributes of path changed (chmod, utimens, setxattr…): forgotten, or replaced by the master's answer. */
   changed(path: string, info?: FileInfo, sentAt?: number): void {
-    this.entries.delete(path);
+    this.drop(path);
     if (info !== undefined && sentAt !== undefined) this.put(path, info, sentAt);
   }
 
   clear(): void {
     this.entries.clear();
+    this.byId.clear();
     this.listings.clear();
     this.listedNames = 0;
   }

@@ -47,10 +47,12 @@ export interface MountOptions {
    * STRATA_CLUSTER_TOKEN.
    */
   clusterToken?: string;
+  /** `callbacks=0|1`: keep attributes on master callbacks, exactly consistent and with no timeout (default on; metadata-cache.ts). */
+  callbacks: boolean;
 }
 
 export function defaultMountOptions(): MountOptions {
-  return { readOnly: false, allowOther: false, masterTimeoutMs: DEFAULT_MASTER_TIMEOUT_MS, extra: [] };
+  return { readOnly: false, allowOther: false, masterTimeoutMs: DEFAULT_MASTER_TIMEOUT_MS, extra: [], callbacks: true };
 }
 
 function seconds(name: string, value: string): number {
@@ -119,6 +121,10 @@ export function parseMountOptions(lists: string[], into: MountOptions = defaultM
         }
         case 'cluster_token_file':
           into.clusterToken = readTokenFile(value);
+          break;
+        case 'callbacks':
+          if (value !== '0' && value !== '1' && value !== '') throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${opt}: want callbacks=0 or callbacks=1`);
+          into.callbacks = value !== '0';
           break;
         case 'fsname':
           if (!/^[^\s,]+$/.test(value)) throw new StrataError(ErrorCode.INVALID_ARGUMENT, `mount option ${opt}: want fsname=NAME`);
@@ -200,10 +206,14 @@ export class StrataMount {
       attrTimeoutMs: (options.attrTimeoutSec ?? LIBFUSE_DEFAULT_TIMEOUT_SEC) * 1000,
       entryTimeoutMs: (options.entryTimeoutSec ?? LIBFUSE_DEFAULT_TIMEOUT_SEC) * 1000,
     });
+    if (options.callbacks) {
+      fs.master.setCallbackListener({ onInvalidate: (ids) => meta.invalidate(ids), onSessionLost: () => meta.sessionLost() });
+      meta.leaseValid = () => fs.master.leaseValid();
+    }
     const files = new OpenFileTable(fs, area, new ReadCache(), meta);
     const trace = RequestTrace.fromEnv();
     if (trace !== null) trace.wrapMaster(fs.master);
-    const adapter = new StrataFuseAdapter(fs, files, { readOnly: options.readOnly, log, trace });
+    const adapter = new StrataFuseAdapter(fs, files, { readOnly: options.readOnly, log, trace, callbacks: options.callbacks });
     // libfuse options the binding has no switch for ride along in fsname's value.
     // Not hard_remove: with it libfuse hands flush and release of a file
     // unlinked while open a NULL path, on which the binding crashes (the mount

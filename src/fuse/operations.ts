@@ -55,6 +55,8 @@ export interface AdapterOptions {
   log: (line: string) => void;
   /** Records each request's timing (STRATA_FUSE_TRACE), if set. */
   trace?: RequestTrace | null;
+  /** Keep getattr answers on master callbacks (metadata-cache.ts); -o callbacks=0 turns it off. */
+  callbacks?: boolean;
 }
 
 export class StrataFuseAdapter {
@@ -68,14 +70,32 @@ export class StrataFuseAdapter {
     return this.files.meta;
   }
 
-  /** What the master says about path, or what it said recently enough (metadata-cache.ts). */
+  /**
+   * What the master says about path, or what it said recently enough, or
+   * what it holds a callback on (metadata-cache.ts).
+   */
   private async lookup(path: string): Promise<FileInfo> {
     const cached = this.meta.info(path);
     if (cached !== undefined) return cached;
+    return this.fetch(path);
+  }
+
+  /** What the master says about path, kept on a callback if it holds one (else for the timeouts). */
+  private async fetch(path: string): Promise<FileInfo> {
     const sentAt = this.meta.now();
-    const info = await this.fs.stat(path);
-    this.meta.put(path, info, sentAt);
-    return info;
+    if (!this.options.callbacks) {
+      const info = await this.fs.stat(path);
+      this.meta.put(path, info, sentAt);
+      return info;
+    }
+    const start = this.meta.fillStart();
+    try {
+      const { info, registered, pathIds } = await this.fs.statRegistering(path);
+      if (!registered || !this.meta.putHeld(path, info, pathIds, start)) this.meta.put(path, info, sentAt);
+      return info;
+    } finally {
+      this.meta.fillDone();
+    }
   }
 
   async getattr(path: string): Promise<Fuse.Stat> {
@@ -85,10 +105,29 @@ export class StrataFuseAdapter {
     return toStat(info, this.files.file(info.id));
   }
 
+  /**
+   * getattr answered at once, when this mount knows the answer (an open file
+   * with staged data, or the metadata cache): no promise, no await, the
+   * kernel's request is answered in the same turn, as the ceiling does.
+   */
+  private getattrNow(path: string): Fuse.Stat | undefined {
+    const open = this.files.atPath(path);
+    if (open !== undefined && open.staged !== null) return toStat(open.info, open);
+    const info = this.meta.info(path);
+    return info === undefined ? undefined : toStat(info, this.files.file(info.id));
+  }
+
   async readdir(path: string): Promise<string[]> {
     const cached = this.meta.listing(path);
     if (cached !== undefined) return ['.', '..', ...cached];
     const known = this.meta.validatable(path);
+    // A directory held on a callback at the listing's id and version: no
+    // name in it changed since (any change moves the version, and is
+    // announced here before it is acknowledged), so no need to ask.
+    const held = known !== undefined ? this.meta.held(path) : undefined;
+    if (known !== undefined && held !== undefined && Number(held.id) === known.id && held.childrenVersion === known.version) {
+      return ['.', '..', ...known.names];
+    }
     const sentAt = this.meta.now();
     const names: string[] = [];
     // The entries are kept as attributes while few enough: a huge directory costs names only.
@@ -300,7 +339,14 @@ export class StrataFuseAdapter {
   /** flush (each close(2)) and fsync: upload and commit what this handle's file has staged. */
   async flush(fh: number): Promise<void> {
     const handle = this.files.handle(fh);
-    if (handle !== undefined && handle.writable) await handle.file.commit();
+    if (handle === undefined || !handle.writable) return;
+    const before = handle.file.info;
+    await handle.file.commit();
+    // Committed: the master invalidated what this mount held of the file.
+    // Asked again now, in the background, on a callback: the stat that
+    // usually follows a write (ls -l, make, rsync) then needs no round trip.
+    const path = handle.file.path;
+    if (this.options.callbacks && handle.file.info !== before && path !== null && !this.meta.holds(path)) void this.fetch(path).catch(() => undefined);
   }
 
   release(fh: number): Promise<void> {
@@ -383,7 +429,11 @@ export class StrataFuseAdapter {
       p.then(cb, (err: unknown) => cb(fail(log, op, path, err)));
     };
     return {
-      getattr: (path, cb) => answer('getattr', path, () => this.getattr(path), cb),
+      getattr: (path, cb) => {
+        const now = trace === null ? this.getattrNow(path) : undefined;
+        if (now !== undefined) return cb(0, now);
+        answer('getattr', path, () => this.getattr(path), cb);
+      },
       readdir: (path, cb) => answer('readdir', path, () => this.readdir(path), cb),
       access: (path, _mode, cb) => answer('access', path, () => this.access(path), cb),
       statfs: (path, cb) => answer('statfs', path, () => this.statfs(), cb),

@@ -27,6 +27,7 @@ import type { GetStatusRequest as _strata_master_GetStatusRequest, GetStatusRequ
 import type { GetStatusResponse as _strata_master_GetStatusResponse, GetStatusResponse__Output as _strata_master_GetStatusResponse__Output } from './strata/master/GetStatusResponse';
 import type { GetXattrRequest as _strata_master_GetXattrRequest, GetXattrRequest__Output as _strata_master_GetXattrRequest__Output } from './strata/master/GetXattrRequest';
 import type { GetXattrResponse as _strata_master_GetXattrResponse, GetXattrResponse__Output as _strata_master_GetXattrResponse__Output } from './strata/master/GetXattrResponse';
+import type { Invalidation as _strata_master_Invalidation, Invalidation__Output as _strata_master_Invalidation__Output } from './strata/master/Invalidation';
 import type { ListEntry as _strata_master_ListEntry, ListEntry__Output as _strata_master_ListEntry__Output } from './strata/master/ListEntry';
 import type { ListStatusPage as _strata_master_ListStatusPage, ListStatusPage__Output as _strata_master_ListStatusPage__Output } from './strata/master/ListStatusPage';
 import type { ListStatusRequest as _strata_master_ListStatusRequest, ListStatusRequest__Output as _strata_master_ListStatusRequest__Output } from './strata/master/ListStatusRequest';
@@ -91,6 +92,7 @@ export interface ProtoGrpcType {
       GetXattrRequest: MessageTypeDefinition<_strata_master_GetXattrRequest, _strata_master_GetXattrRequest__Output>
       GetXattrResponse: MessageTypeDefinition<_strata_master_GetXattrResponse, _strata_master_GetXattrResponse__Output>
       InodeType: EnumTypeDefinition
+      Invalidation: MessageTypeDefinition<_strata_master_Invalidation, _strata_master_Invalidation__Output>
       ListEntry: MessageTypeDefinition<_strata_master_ListEntry, _strata_master_ListEntry__Output>
       ListStatusPage: MessageTypeDefinition<_strata_master_ListStatusPage, _strata_master_ListStatusPage__Output>
       ListStatusRequest: MessageTypeDefinition<_strata_master_ListStatusRequest, _strata_master_ListStatusRequest__Output>

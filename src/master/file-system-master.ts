@@ -5,6 +5,7 @@
 // nondeterministic value fixed, propose it, reply once it is applied, and
 // only then release the locks.
 
+import { pathKeys } from '../common/callback-keys';
 import type {
   CallerId,
   CompleteFileRequest,
@@ -128,6 +129,19 @@ export class FileSystemMaster {
     return this.sync.runLocked(async (locks) => {
       const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
       return this.toFileInfo(names, this.existing(resolved, path));
+    });
+  }
+
+  /** getStatus, with the ids of the inodes on the way (the root's first, the path's own last): what a callback registers. */
+  async getStatusWithIds(path: string, syncIntervalMs?: number): Promise<{ info: FileInfo; ids: number[]; keys: string[]; syncs: boolean }> {
+    const names = parsePath(path);
+    await this.metadataSync.syncEntryIfStale(names, syncIntervalMs);
+    const syncs = this.metadataSync.syncsPeriodically(names);
+    return this.sync.runLocked(async (locks) => {
+      const resolved = await this.tree.lockPath(names, LockPattern.READ, locks);
+      const info = this.toFileInfo(names, this.existing(resolved, path));
+      const ids = resolved.inodes.map((i) => i.id);
+      return { info, ids, keys: pathKeys(names, ids), syncs };
     });
   }
 

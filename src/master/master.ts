@@ -31,6 +31,7 @@ import { InodeLockManager } from './lock-manager';
 import { MountTable, ROOT_MOUNT_ID } from './mount-table';
 import { RocksStore } from './rocks-store';
 import { SessionStreams, loadMasterProto, masterServiceImplementation } from './service';
+import { Callbacks } from './callbacks';
 
 /** How long a hand-off of the lead waits for the under store changes it cut off to settle. */
 const TRANSFER_FENCE_WAIT_MS = 2000;
@@ -48,7 +49,9 @@ export class Master {
   private transport: RaftTransport | null = null;
   private boundPort = 0;
   private readonly startTimeMs = Date.now();
-  private readonly sessions = new SessionStreams();
+  /** Which sessions cache which inodes (leader only; callbacks.ts). STRATA_CALLBACKS=0 refuses every registration. */
+  private readonly callbacks = new Callbacks({ enabled: process.env.STRATA_CALLBACKS !== '0' });
+  private readonly sessions = new SessionStreams(this.callbacks, this);
   private closing: Promise<void> | null = null;
   /** The term whose leadership work (format, reconcile) is done: calls are served. */
   private servingTerm = 0;
@@ -105,7 +108,7 @@ export class Master {
       'grpc.keepalive_permit_without_calls': 1,
     });
     const proto = loadMasterProto();
-    this.server.addService(proto.strata.master.FileSystemMaster.service, masterServiceImplementation(this.fs, this, this.sessions));
+    this.server.addService(proto.strata.master.FileSystemMaster.service, masterServiceImplementation(this.fs, this, this.sessions, this.callbacks));
     this.transport = new RaftTransport(this.config.id);
     const raftService = this.transport.service();
     this.server.addService(raftService.definition, raftService.implementation);
@@ -130,6 +133,7 @@ export class Master {
       this.transport,
     );
     this.sm.attach(this.raft, { voters: this.peers() });
+    this.sm.beforeApply = (ids, callers) => this.callbacks.beforeApply(ids, callers);
     await this.raft.open(this.sm.conf, this.sm.appliedTerm);
     this.raft.start({
       onLeaderReady: (term) => void this.takeLead(term),
@@ -178,6 +182,8 @@ export class Master {
 
   private loseLead(): void {
     this.servingTerm = 0;
+    // Another master may now change what these sessions cache: they drop their caches.
+    this.callbacks.clear('this master no longer leads');
     this.sm?.rejectPending(this.node.notLeader());
     void this.fs?.stopLeading();
   }

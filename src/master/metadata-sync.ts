@@ -163,6 +163,11 @@ export class MetadataSync {
     if (after !== null) this.lastSynced.set(after.id, now);
   }
 
+  /** Whether the mount of names syncs on an interval (then a stat must reach the master: nothing may be cached on callbacks). */
+  syncsPeriodically(names: string[]): boolean {
+    return this.intervalFor(names) !== null;
+  }
+
   /** The sync interval that applies to a call on names: the caller's (-1: none) or else the mount's; null for none. */
   private intervalFor(names: string[], override?: number): number | null {
     if (override === undefined) return syncIntervalOf(this.mounts.resolve(names).mount);

@@ -9,6 +9,7 @@ import type { Call, CallBatch, ListStatusRequest, MasterInfo, ReplyInput } from 
 import { MASTER_PROTO, PROTO_OPTIONS } from '../common/api';
 import { ErrorCode, StrataError, toStrataError } from '../common/errors';
 import type { ProtoGrpcType } from '../gen/master';
+import type { CallbackSession, Callbacks } from './callbacks';
 import type { FileSystemMaster } from './file-system-master';
 import { NeedsLoad } from './inode-tree';
 import type { ConfChange, Peer } from '../raft/types';
@@ -44,7 +45,8 @@ export function loadMasterProto(): ProtoGrpcType {
   return grpc.loadPackageDefinition(definition) as unknown as ProtoGrpcType;
 }
 
-type Handler = (request: never) => Promise<unknown> | unknown;
+/** session: the Session stream's callback state (unary calls have none). */
+type Handler = (request: never, session?: CallbackSession) => Promise<unknown> | unknown;
 
 /** What the service needs of the master beyond the file system: its Raft role. */
 export interface MasterControl {
@@ -76,30 +78,53 @@ const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([ErrorCode.NOT_LEAD
  * one that committed nothing is confirmed by FileSystemMaster.mutate, which
  * also binds the call's proposals to the term it began in.
  */
-function gated(op: OpName, handler: Handler, control: MasterControl): Handler {
+function gated(op: OpName, handler: Handler, control: MasterControl, callbacks: Callbacks): Handler {
   if (UNGATED.has(op)) return handler;
   const read = READS.has(op);
-  return async (request: never) => {
+  return async (request: never, session?: CallbackSession) => {
     const term = control.checkServing();
     let value: unknown;
     try {
-      value = await handler(request);
+      value = await handler(request, session);
     } catch (err) {
+      // A refusal can reveal a change as well as an answer can.
+      await callbacks.settled();
       const e = toStrataError(err);
       if (!TRANSIENT.has(e.code)) await control.confirmLead(term);
       throw err;
     }
+    // Nothing this call saw or made leaves before the holders of what
+    // changed have forgotten it (callbacks.ts).
+    await callbacks.settled();
     if (read) await control.confirmLead(term);
     return value;
   };
 }
 
+/**
+ * getStatus, registering the session on the inodes on the way (register):
+ * registered first, then read again, so that any change after the
+ * registration is announced to it and any change before it is in what it
+ * reads; the answer says registered only if both reads took the same inodes.
+ */
+async function getStatusRegistering(fs: FileSystemMaster, callbacks: Callbacks, path: string, syncIntervalMs: number | undefined, session: CallbackSession) {
+  const first = await fs.getStatusWithIds(path, syncIntervalMs);
+  // A mount that syncs on an interval must see each stat: its changes come from the store, not through calls.
+  if (first.syncs || !callbacks.register(session, first.keys)) return { info: first.info, registered: false, pathIds: [] };
+  const second = await fs.getStatusWithIds(path, -1);
+  const same = second.ids.length === first.ids.length && second.ids.every((id, i) => id === first.ids[i]);
+  return { info: second.info, registered: same, pathIds: same ? second.ids : [] };
+}
+
 /** The handler of each call, by the name of its oneof field in Call. */
-function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName, Handler> {
+function handlersOf(fs: FileSystemMaster, control: MasterControl, callbacks: Callbacks): Record<OpName, Handler> {
   // Read once at start; never logged. Unset or empty: no credentials leave the master.
   const clusterToken = process.env.STRATA_CLUSTER_TOKEN === undefined || process.env.STRATA_CLUSTER_TOKEN === '' ? null : process.env.STRATA_CLUSTER_TOKEN;
   const raw: Record<OpName, Handler> = {
-    getStatus: async (req: { path: string; syncIntervalMs?: number }) => ({ info: await fs.getStatus(req.path, req.syncIntervalMs) }),
+    getStatus: async (req: { path: string; syncIntervalMs?: number; register?: boolean }, session?: CallbackSession) =>
+      req.register === true && session !== undefined
+        ? getStatusRegistering(fs, callbacks, req.path, req.syncIntervalMs, session)
+        : { info: await fs.getStatus(req.path, req.syncIntervalMs) },
     listStatus: (req: ListStatusRequest & { syncIntervalMs?: number }) =>
       fs.listStatus(req.path, req.startAfter, req.limit, {
         ifChanged: req.ifChanged,
@@ -131,7 +156,7 @@ function handlersOf(fs: FileSystemMaster, control: MasterControl): Record<OpName
     transferLeader: (req: { id: string }) => control.transferLeadership(req.id),
   };
   const handlers = {} as Record<OpName, Handler>;
-  for (const op of Object.keys(raw) as OpName[]) handlers[op] = gated(op, raw[op], control);
+  for (const op of Object.keys(raw) as OpName[]) handlers[op] = gated(op, raw[op], control, callbacks);
   return handlers;
 }
 
@@ -167,6 +192,11 @@ export class SessionStreams {
   private readonly open = new Set<() => void>();
   private draining = false;
 
+  constructor(
+    private readonly callbacks: Callbacks,
+    private readonly control: Pick<MasterControl, 'checkServing'>,
+  ) {}
+
   handler(handlers: Record<string, Handler>): grpc.handleBidiStreamingCall<CallBatch, ReplyInput[] | object> {
     return (stream) => {
       let outbox: ReplyInput[] = [];
@@ -186,6 +216,7 @@ export class SessionStreams {
         flush();
         ended = true;
         this.open.delete(endIfIdle);
+        this.callbacks.close(session);
         stream.end();
       };
       const reply = (r: ReplyInput) => {
@@ -199,8 +230,40 @@ export class SessionStreams {
         }
       };
       this.open.add(endIfIdle);
+      // Invalidations and pongs are written at once, after the replies
+      // already waiting: a pong follows every Invalidation sent before it.
+      const session = this.callbacks.open({
+        invalidate: (round, keys) => {
+          if (ended) return;
+          flush();
+          stream.write({ replies: [], invalidations: [{ round, keys }] });
+        },
+        cutOff: (reason) => {
+          if (ended) return;
+          ended = true;
+          this.open.delete(endIfIdle);
+          const details = `session cut off: ${reason}`;
+          stream.emit('error', Object.assign(new Error(details), { code: grpc.status.UNAVAILABLE, details }));
+        },
+      });
       stream.on('data', (batch: CallBatch) => {
+        if (ended) return; // cut off: its client re-sends on a new stream
+        for (const round of batch.acks ?? []) this.callbacks.ack(session, Number(round));
+        if (batch.ping) {
+          let serving = true;
+          try {
+            this.control.checkServing();
+          } catch {
+            serving = false; // no lease from a master that does not serve
+          }
+          if (serving && !ended) {
+            flush();
+            stream.write({ replies: [], pong: batch.ping });
+          }
+        }
         for (const call of batch.calls) {
+          const caller = (call.op === undefined ? undefined : (call[call.op] as { caller?: { clientId?: string } } | undefined))?.caller;
+          if (caller?.clientId) session.clientId = caller.clientId;
           const op = call.op;
           const handler = op === undefined ? undefined : handlers[op];
           if (this.draining) {
@@ -213,7 +276,7 @@ export class SessionStreams {
           }
           inflight++;
           Promise.resolve()
-            .then(() => handler(call[op] as never))
+            .then(() => handler(call[op] as never, session))
             .then(
               (result) => reply({ callId: call.callId, [op]: result }),
               (err: unknown) => {
@@ -233,7 +296,10 @@ export class SessionStreams {
       const gone = () => {
         ended = true;
         this.open.delete(endIfIdle);
+        this.callbacks.close(session);
       };
+      stream.on('close', () => this.callbacks.close(session));
+      stream.on('finish', () => this.callbacks.close(session));
       stream.on('error', gone);
       stream.on('cancelled', gone);
     };
@@ -252,8 +318,8 @@ export class SessionStreams {
   }
 }
 
-export function masterServiceImplementation(fs: FileSystemMaster, control: MasterControl, sessions: SessionStreams): grpc.UntypedServiceImplementation {
-  const handlers = handlersOf(fs, control);
+export function masterServiceImplementation(fs: FileSystemMaster, control: MasterControl, sessions: SessionStreams, callbacks: Callbacks): grpc.UntypedServiceImplementation {
+  const handlers = handlersOf(fs, control, callbacks);
   return {
     GetStatus: unary(handlers.getStatus),
     ListStatus: ((call: grpc.ServerWritableStream<ListStatusRequest, unknown>) => {

@@ -16,6 +16,7 @@ import { readSnapshotFile } from '../raft/snapshot';
 import { ConfState, Entry, EntryType, SnapshotMeta, applyConfChange, decodeConfChange } from '../raft/types';
 import { Inode } from './inode';
 import { InodeStore, LruCache, WriteSet } from './inode-store';
+import { changedKeys } from './callbacks';
 import { JournalEntry, decodeEntry, encodeEntry } from './journal/entry';
 import { MountEntry, MountTable } from './mount-table';
 import { Prefix, WriteOp, callerKey, intentKey, metaKey, mountKey, readU64, trashKey, u64, xattrKey, xattrRange } from './rocks-store';
@@ -45,6 +46,12 @@ export class StateMachine implements RaftStateMachine {
   private initialMembership: ConfState = { voters: [] };
   private readonly pending = new Map<number, Pending>();
   private proposer: Proposer | null = null;
+  /**
+   * Told, before a batch is staged (from then on reads see it), which inodes
+   * and names it changes (common/callback-keys.ts) and whose calls made it; what it returns is called once
+   * the batch is in the store. The leader's callbacks (callbacks.ts).
+   */
+  beforeApply: ((keys: ReadonlySet<string>, callers: ReadonlySet<string>) => () => void) | null = null;
   /**
    * Highest seq applied per client, for the most recent clients: filled from
    * the caller replies in RocksDB on a miss (highestSeq), raised by apply.
@@ -132,14 +139,36 @@ export class StateMachine implements RaftStateMachine {
     // fails leaves it where the store has it.
     let applied = this.appliedIndex;
     let conf = this.membership;
-    for (const e of entries) {
+    // Decoded first, so that the callbacks hear of every inode the batch
+    // changes before the first of them is staged.
+    const decoded = entries.map((e) => (e.index > applied && e.type !== EntryType.CONF_CHANGE && e.data.length > 0 ? decodeEntry(e.data) : null));
+    let announced: (() => void) | null = null;
+    if (this.beforeApply !== null) {
+      const keys = new Set<string>();
+      const callers = new Set<string>();
+      for (const entry of decoded) {
+        if (entry === null) continue;
+        changedKeys(entry.ops, keys);
+        if (entry.caller !== undefined) callers.add(entry.caller.clientId);
+      }
+      if (keys.size > 0) announced = this.beforeApply(keys, callers);
+    }
+    try {
+      await this.applyBatch(entries, decoded, set, applied, conf);
+    } finally {
+      announced?.();
+    }
+  }
+
+  private async applyBatch(entries: Entry[], decoded: (JournalEntry | null)[], set: WriteSet, applied: number, conf: ConfState | null): Promise<void> {
+    for (const [i, e] of entries.entries()) {
       if (e.index <= applied) continue; // re-handed after a restart: already in RocksDB
       if (e.index !== applied + 1) throw new Error(`log gap: applying ${e.index} after ${applied}`);
       if (e.type === EntryType.CONF_CHANGE) {
         conf = applyConfChange(conf ?? this.initialMembership, decodeConfChange(e.data));
         set.put(metaKey('conf'), Buffer.from(JSON.stringify(conf)));
       } else if (e.data.length > 0) {
-        const entry = decodeEntry(e.data);
+        const entry = decoded[i] ?? decodeEntry(e.data);
         // A client call applied before (a copy proposed by a leader that lost
         // and regained the lead) changes nothing the second time.
         if (entry.caller === undefined || !(await this.wasApplied(entry.caller.clientId, entry.caller.seq))) await this.applyEntry(set, entry);

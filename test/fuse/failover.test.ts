@@ -69,3 +69,53 @@ describe('a FUSE mount across a leader failover', { timeout: 120_000 }, () => {
     assert.ok(isMounted(mp), 'the mount is still there');
   });
 });
+
+describe('a mount holding callbacks across a leadership transfer', { timeout: 120_000 }, () => {
+  let cluster: Cluster;
+  let mp = '';
+  let strata = '';
+
+  before(async () => {
+    cluster = await Cluster.start(3);
+    strata = `'${process.execPath}' '${STRATA_BIN}' --masters ${cluster.addresses.join(',')}`;
+    mp = path.join(cluster.root, 'mnt');
+    await mkdir(mp);
+    const res = await sh(`${strata} mount '${mp}' -o attr_timeout=0,entry_timeout=0`);
+    assert.equal(res.code, 0, res.stderr);
+  });
+
+  after(async () => {
+    if (mp !== '') {
+      let pid: number | null = null;
+      try {
+        pid = Number(readFileSync(mountFiles(mp).pidFile, 'utf8').trim());
+      } catch {
+        // not running
+      }
+      await sh(`${strata} umount '${mp}'`);
+      if (isMounted(mp)) await sh(`fusermount -uz '${mp}'`);
+      if (pid !== null) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      await rm(mountFiles(mp).pidFile, { force: true });
+      await rm(mountFiles(mp).logFile, { force: true });
+    }
+    await cluster?.close();
+  });
+
+  it('drops what it held when the lead moves, so a change made through the new leader shows at once', async () => {
+    let res = await sh(`echo x > '${mp}/f' && stat -c %a '${mp}/f' && stat -c %a '${mp}/f'`);
+    assert.equal(res.stdout, '644\n644\n', res.stderr);
+    const leader = await cluster.waitForLeader();
+    const next = cluster.ids.find((id) => id !== leader) ?? '';
+    // At once, within the cache lease (1 s): only the old leader cutting its
+    // sessions off makes the mount drop what it held in time.
+    res = await sh(`${strata} cluster transfer-leader ${next} > /dev/null && ${strata} fs chmod 600 /f && stat -c %a '${mp}/f'`);
+    assert.equal(res.stdout, '600\n', res.stderr);
+    assert.equal(await cluster.waitForLeader(10_000, [leader]), next);
+  });
+});
