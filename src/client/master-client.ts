@@ -213,7 +213,9 @@ export class MasterClient {
       if (batch.pong) {
         const sent = this.pingsSent.get(Number(batch.pong));
         this.pingsSent.delete(Number(batch.pong));
-        if (sent !== undefined) this.leaseUntil = Math.max(this.leaseUntil, sent + CACHE_LEASE_MS);
+        // Never longer than the master's own leadership lease (counted from the ping's sending: earlier than its answer).
+        const leaseMs = Math.min(CACHE_LEASE_MS, Number(batch.leaseMs ?? 0));
+        if (sent !== undefined && leaseMs > 0) this.leaseUntil = Math.max(this.leaseUntil, sent + leaseMs);
       }
       for (const reply of batch.replies) this.onReply(reply, stream);
     });

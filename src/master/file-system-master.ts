@@ -766,6 +766,11 @@ export class FileSystemMaster {
     return this.fence.close('the lead is being handed over', waitMs);
   }
 
+  /** How long from now no other master can lead (0: unknown now), see store-fence.ts. */
+  leaseLeft(term: number): number {
+    return this.fence.leaseLeft(term);
+  }
+
   /** For a read (or a call that changed nothing) that ran: this master led all along (see store-fence.ts). */
   confirmRead(term: number): Promise<void> {
     return this.fence.confirmRead(term);

@@ -245,6 +245,11 @@ export class Master {
     return this.node.term;
   }
 
+  leaseLeft(): number {
+    if (!this.serving) return 0;
+    return this.fs?.leaseLeft(this.node.term) ?? 0;
+  }
+
   async confirmLead(term: number): Promise<void> {
     if (!this.serving || this.node.term !== term) throw this.node.notLeader();
     // Under the leadership lease; a heartbeat round (ReadIndex) when it has lapsed.

@@ -55,6 +55,8 @@ export interface MasterControl {
   checkServing(): number;
   /** Confirms with a quorum that this master still leads in `term` (ReadIndex). */
   confirmLead(term: number): Promise<void>;
+  /** How long from now no other master can lead (0 when that is not known now): the bound of a client's cache lease. */
+  leaseLeft(): number;
   changeMembership(change: ConfChange): Promise<{ peers: Peer[]; leaderId: string }>;
   transferLeadership(id: string): Promise<{ peers: Peer[]; leaderId: string }>;
 }
@@ -194,7 +196,7 @@ export class SessionStreams {
 
   constructor(
     private readonly callbacks: Callbacks,
-    private readonly control: Pick<MasterControl, 'checkServing'>,
+    private readonly control: Pick<MasterControl, 'checkServing' | 'leaseLeft'>,
   ) {}
 
   handler(handlers: Record<string, Handler>): grpc.handleBidiStreamingCall<CallBatch, ReplyInput[] | object> {
@@ -250,15 +252,13 @@ export class SessionStreams {
         if (ended) return; // cut off: its client re-sends on a new stream
         for (const round of batch.acks ?? []) this.callbacks.ack(session, Number(round));
         if (batch.ping) {
-          let serving = true;
-          try {
-            this.control.checkServing();
-          } catch {
-            serving = false; // no lease from a master that does not serve
-          }
-          if (serving && !ended) {
+          // No lease from a master that does not serve, nor one longer than
+          // its own leadership lease: a partitioned leader's clients stop
+          // serving their caches before a successor can change anything.
+          const leaseMs = this.control.leaseLeft();
+          if (leaseMs > 0 && !ended) {
             flush();
-            stream.write({ replies: [], pong: batch.ping });
+            stream.write({ replies: [], pong: batch.ping, leaseMs });
           }
         }
         for (const call of batch.calls) {

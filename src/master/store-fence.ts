@@ -91,6 +91,17 @@ export class StoreFence {
     return epoch.confirmRead();
   }
 
+  /**
+   * How long from now no other master can lead (0: not known to be so now),
+   * for leases handed to clients (their metadata caches); a lease half gone
+   * is renewed in the background.
+   */
+  leaseLeft(term: number): number {
+    const epoch = this.epoch;
+    if (epoch === null || epoch.term !== term) return 0;
+    return epoch.leaseLeft();
+  }
+
   /** Runs a store change as part of the current epoch (a hand-off waits for it). */
   track<T>(change: () => Promise<T>): Promise<T> {
     const epoch = this.epoch;
@@ -167,6 +178,13 @@ export class FenceEpoch implements StoreChangeGuard {
     // The read ran before the round started; the lease from a round started
     // before it covers it only if it is still running when the read returns.
     if (this.leaseUntil <= startedAt) throw new StrataError(ErrorCode.UNAVAILABLE, `the leadership of term ${this.term} could not be confirmed`);
+  }
+
+  leaseLeft(): number {
+    if (this.closed) return 0;
+    const left = this.leaseUntil - this.now();
+    if (left < this.opts.leaseMs / 2) this.renew().catch(() => undefined);
+    return Math.max(0, Math.floor(left));
   }
 
   track<T>(change: () => Promise<T>): Promise<T> {

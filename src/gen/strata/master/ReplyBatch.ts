@@ -8,10 +8,12 @@ export interface ReplyBatch {
   'replies'?: (_strata_master_Reply)[];
   'invalidations'?: (_strata_master_Invalidation)[];
   'pong'?: (number | string | Long);
+  'leaseMs'?: (number | string | Long);
 }
 
 export interface ReplyBatch__Output {
   'replies': (_strata_master_Reply__Output)[];
   'invalidations': (_strata_master_Invalidation__Output)[];
   'pong': (number);
+  'leaseMs': (number);
 }
