@@ -720,26 +720,13 @@ export class FileSystemMaster {
   toFileInfo(names: string[], inode: Inode): FileInfo {
     const { mount, relPath } = this.mounts.resolve(names);
     return {
-      id: inode.id,
-      name: names.length === 0 ? '' : names[names.length - 1],
+      ...toListEntry(names.length === 0 ? '' : names[names.length - 1], inode),
       path: joinPath(names),
-      type: inode.kind === InodeKind.DIR ? 'DIRECTORY' : inode.kind === InodeKind.FILE ? 'FILE' : 'SYMLINK',
-      mode: inode.mode,
-      uid: inode.uid,
-      gid: inode.gid,
-      size: inode.size,
-      mtimeMs: inode.mtimeMs,
-      atimeMs: inode.atimeMs,
-      ctimeMs: inode.ctimeMs,
-      nlink: inode.nlink,
-      symlinkTarget: inode.symlinkTarget,
-      complete: inode.complete,
       // names are checked already: plain concatenation is what joinUfsUri would give.
       ufsUri: relPath === '' ? mount.ufsUri : (mount.ufsUri.endsWith('/') ? mount.ufsUri : mount.ufsUri + '/') + relPath,
       mountPoint: relPath === '' && names.length > 0,
       readOnly: mount.readOnly,
       fingerprint: inode.fingerprint,
-      childrenVersion: inode.childrenVersion ?? 0,
     };
   }
 
@@ -813,6 +800,7 @@ export interface ListOptions {
   syncIntervalMs?: number;
 }
 
+/** What a stat(2) of the entry shows; FileInfo adds what names and mounts say of it. */
 function toListEntry(name: string, inode: Inode): ListEntry {
   return {
     id: inode.id,

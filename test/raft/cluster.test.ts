@@ -41,6 +41,17 @@ async function stateDigest(dataDir: string): Promise<{ digest: string; rows: num
   return { digest: hash.digest('hex'), rows };
 }
 
+/** Waits until member `down` has applied all that `leader` has committed. */
+async function caughtUp(cluster: Cluster, leader: string, down: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [a, b] = await Promise.all([cluster.info(leader), cluster.info(down)]);
+    if (a !== null && b !== null && b.appliedIndex === a.appliedIndex && a.appliedIndex === a.commitIndex) return;
+    if (Date.now() > deadline) throw new Error(`member ${down} did not catch up: ${JSON.stringify([a, b])}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('a cluster of three masters', { timeout: 180_000 }, () => {
   let cluster: Cluster;
 
@@ -144,13 +155,7 @@ describe('a cluster of three masters', { timeout: 180_000 }, () => {
         await Promise.all(Array.from({ length: 100 }, (_, i) => fs.createFile(`/catchup/b${batch}-${i}`)));
       }
       await cluster.startMember(down);
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const [a, b] = await Promise.all([cluster.info(leader), cluster.info(down)]);
-        if (a !== null && b !== null && b.appliedIndex === a.appliedIndex && a.appliedIndex === a.commitIndex) break;
-        if (Date.now() > deadline) throw new Error(`member ${down} did not catch up: ${JSON.stringify([a, b])}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await caughtUp(cluster, leader, down);
     } finally {
       await fs.close();
     }
@@ -215,13 +220,7 @@ describe('Raft log compaction by bytes', () => {
         const info = (await cluster.info(leader)) as MasterInfo;
         assert.ok(info.logFirstIndex > 100, `the leader's log still starts at ${info.logFirstIndex} after ${info.appliedIndex} entries`);
         await cluster.startMember(down);
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          const [a, b] = await Promise.all([cluster.info(leader), cluster.info(down)]);
-          if (a !== null && b !== null && b.appliedIndex === a.appliedIndex && a.appliedIndex === a.commitIndex) break;
-          if (Date.now() > deadline) throw new Error(`member ${down} did not catch up: ${JSON.stringify([a, b])}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await caughtUp(cluster, leader, down);
       } finally {
         await fs.close();
       }
