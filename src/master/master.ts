@@ -219,7 +219,8 @@ export class Master {
   }
 
   info(): MasterInfo {
-    const status = this.raft?.status;
+    const raft = this.raft?.opened === true ? this.raft : null; // the port answers before the log is read
+    const status = raft?.status;
     const leaderId = status?.leader ?? '';
     return {
       id: this.config.id,
@@ -228,10 +229,10 @@ export class Master {
       term: status?.term ?? 0,
       commitIndex: status?.commit ?? 0,
       appliedIndex: this.sm?.applied ?? 0,
-      logFirstIndex: this.raft?.status.firstIndex ?? 0,
+      logFirstIndex: status?.firstIndex ?? 0,
       leaderId,
-      leaderAddress: this.raft?.addressOf(leaderId === '' ? null : leaderId) ?? '',
-      peers: (this.raft?.conf.voters ?? []).map((p) => ({ id: p.id, address: p.address })),
+      leaderAddress: raft?.addressOf(leaderId === '' ? null : leaderId) ?? '',
+      peers: (raft?.conf.voters ?? []).map((p) => ({ id: p.id, address: p.address })),
       version: VERSION,
       startTimeMs: this.startTimeMs,
       inodeCount: 0,
@@ -246,8 +247,8 @@ export class Master {
   }
 
   leaseLeft(): number {
-    if (!this.serving) return 0;
-    return this.fs?.leaseLeft(this.node.term) ?? 0;
+    if (!this.serving || this.raft === null) return 0;
+    return this.fs?.leaseLeft(this.raft.term) ?? 0;
   }
 
   async confirmLead(term: number): Promise<void> {

@@ -255,7 +255,12 @@ export class SessionStreams {
           // No lease from a master that does not serve, nor one longer than
           // its own leadership lease: a partitioned leader's clients stop
           // serving their caches before a successor can change anything.
-          const leaseMs = this.control.leaseLeft();
+          let leaseMs = 0;
+          try {
+            leaseMs = this.control.leaseLeft();
+          } catch {
+            leaseMs = 0; // starting or closing: no lease; a throw here would end the process
+          }
           if (leaseMs > 0 && !ended) {
             flush();
             stream.write({ replies: [], pong: batch.ping, leaseMs });

@@ -227,11 +227,16 @@ export class RaftNode {
   }
 
   get term(): number {
-    return this.core.term;
+    return this.core?.term ?? 0;
   }
 
   get isLeader(): boolean {
-    return this.core.isLeader;
+    return this.core?.isLeader ?? false;
+  }
+
+  /** Whether open() has read the log (status and the rest are known). */
+  get opened(): boolean {
+    return this.core !== undefined;
   }
 
   get leaderId(): NodeId | null {
@@ -249,6 +254,8 @@ export class RaftNode {
 
   /** Whether this node leads and has applied everything before its term. */
   get serving(): boolean {
+    // Before open() there is no core yet: the masters' port answers (pings, info) from the start.
+    if (!this.opened) return false;
     return this.core.isLeader && this.leaderReadyTerm === this.core.term;
   }
 
