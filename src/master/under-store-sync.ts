@@ -299,6 +299,21 @@ export class UnderStoreSync {
     }
   }
 
+
+  /**
+   * Read-locks the directory at dirNames if it is still to be loaded; null
+   * if it is loaded, gone or no directory, or if the path changed since the
+   * caller's NeedsLoad so that an ancestor needs loading (the caller's retry
+   * throws NeedsLoad for it).
+   */
+  private async lockUnloadedDir(dirNames: string[], locks: LockSet): Promise<Inode | null> {
+    const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
+      if (err instanceof NeedsLoad) return null;
+      throw err;
+    });
+    const dir = resolved === null ? null : target(resolved);
+    return dir === null || dir.kind !== InodeKind.DIR || dir.loaded ? null : dir;
+  }
   /**
    * Adds one entry of a directory not loaded yet, if its store has it and the
    * namespace not yet (under the entry's edge write lock, as loadPage).
@@ -309,12 +324,8 @@ export class UnderStoreSync {
     let miss: string | null = null;
     const locks = this.tree.newLockSet();
     try {
-      const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
-        if (err instanceof NeedsLoad) return null;
-        throw err;
-      });
-      const dir = resolved === null ? null : target(resolved);
-      if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return null;
+      const dir = await this.lockUnloadedDir(dirNames, locks);
+      if (dir === null) return null;
       const key = edgeLockKey(dir.id, name);
       const pending = locks.lock(key, LockMode.WRITE);
       if (pending !== null) await pending;
@@ -422,14 +433,8 @@ export class UnderStoreSync {
     {
       const locks = this.tree.newLockSet();
       try {
-        // The path may have changed since the caller's NeedsLoad; if an ancestor
-        // now needs loading, return: the caller's retry throws NeedsLoad for it.
-        const resolved = await this.tree.lockPath(dirNames, LockPattern.READ, locks).catch((err: unknown) => {
-          if (err instanceof NeedsLoad) return null;
-          throw err;
-        });
-        const dir = resolved === null ? null : target(resolved);
-        if (dir === null || dir.kind !== InodeKind.DIR || dir.loaded) return;
+        const dir = await this.lockUnloadedDir(dirNames, locks);
+        if (dir === null) return;
         dirId = dir.id;
         state.dirId = dirId;
       } finally {

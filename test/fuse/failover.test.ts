@@ -14,6 +14,39 @@ import { STRATA_BIN } from '../master/harness';
 import { Cluster } from '../raft/cluster-harness';
 import { sh } from './harness';
 
+/** The strata command line for the cluster's masters. */
+function strataFor(cluster: Cluster): string {
+  return `'${process.execPath}' '${STRATA_BIN}' --masters ${cluster.addresses.join(',')}`;
+}
+
+/** `strata mount` at mp (made here). */
+async function mountAt(strata: string, mp: string, options: string): Promise<void> {
+  await mkdir(mp);
+  const res = await sh(`${strata} mount '${mp}' ${options}`);
+  assert.equal(res.code, 0, res.stderr);
+}
+
+/** Unmounts (lazily if it must) and makes sure the mount process is gone, whatever state the test left. */
+async function unmountFromCluster(strata: string, mp: string): Promise<void> {
+  let pid: number | null = null;
+  try {
+    pid = Number(readFileSync(mountFiles(mp).pidFile, 'utf8').trim());
+  } catch {
+    // not running
+  }
+  await sh(`${strata} umount '${mp}'`);
+  if (isMounted(mp)) await sh(`fusermount -uz '${mp}'`);
+  if (pid !== null) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  await rm(mountFiles(mp).pidFile, { force: true });
+  await rm(mountFiles(mp).logFile, { force: true });
+}
+
 describe('a FUSE mount across a leader failover', { timeout: 120_000 }, () => {
   let cluster: Cluster;
   let mp = '';
@@ -21,33 +54,13 @@ describe('a FUSE mount across a leader failover', { timeout: 120_000 }, () => {
 
   before(async () => {
     cluster = await Cluster.start(3);
-    strata = `'${process.execPath}' '${STRATA_BIN}' --masters ${cluster.addresses.join(',')}`;
-    mp = path.join(cluster.root, 'mnt');
-    await mkdir(mp);
-    const res = await sh(`${strata} mount '${mp}' -o master_timeout=10`);
-    assert.equal(res.code, 0, res.stderr);
+    strata = strataFor(cluster);
+    mp = path.join(cluster.root, 'mnt'); // set first: after() clears even a mount that failed half way
+    await mountAt(strata, mp, '-o master_timeout=10');
   });
 
   after(async () => {
-    if (mp !== '') {
-      let pid: number | null = null;
-      try {
-        pid = Number(readFileSync(mountFiles(mp).pidFile, 'utf8').trim());
-      } catch {
-        // not running
-      }
-      await sh(`${strata} umount '${mp}'`);
-      if (isMounted(mp)) await sh(`fusermount -uz '${mp}'`);
-      if (pid !== null) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      await rm(mountFiles(mp).pidFile, { force: true });
-      await rm(mountFiles(mp).logFile, { force: true });
-    }
+    if (mp !== '') await unmountFromCluster(strata, mp);
     await cluster?.close();
   });
 
@@ -77,33 +90,13 @@ describe('a mount holding callbacks across a leadership transfer', { timeout: 12
 
   before(async () => {
     cluster = await Cluster.start(3);
-    strata = `'${process.execPath}' '${STRATA_BIN}' --masters ${cluster.addresses.join(',')}`;
-    mp = path.join(cluster.root, 'mnt');
-    await mkdir(mp);
-    const res = await sh(`${strata} mount '${mp}' -o attr_timeout=0,entry_timeout=0`);
-    assert.equal(res.code, 0, res.stderr);
+    strata = strataFor(cluster);
+    mp = path.join(cluster.root, 'mnt'); // set first: after() clears even a mount that failed half way
+    await mountAt(strata, mp, '-o attr_timeout=0,entry_timeout=0');
   });
 
   after(async () => {
-    if (mp !== '') {
-      let pid: number | null = null;
-      try {
-        pid = Number(readFileSync(mountFiles(mp).pidFile, 'utf8').trim());
-      } catch {
-        // not running
-      }
-      await sh(`${strata} umount '${mp}'`);
-      if (isMounted(mp)) await sh(`fusermount -uz '${mp}'`);
-      if (pid !== null) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-      await rm(mountFiles(mp).pidFile, { force: true });
-      await rm(mountFiles(mp).logFile, { force: true });
-    }
+    if (mp !== '') await unmountFromCluster(strata, mp);
     await cluster?.close();
   });
 
